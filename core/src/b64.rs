@@ -1,0 +1,40 @@
+//! Strict base64url (RFC 4648 §5) without padding, as JWS requires.
+//!
+//! base64ct rejects `=`, `+`, `/`, whitespace and non-canonical trailing bits, in constant
+//! time; this wrapper only fixes the alphabet and maps its error into the catalog.
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+
+use crate::Error;
+
+/// Decodes `src` into the front of `dst` and returns the decoded bytes.
+pub(crate) fn decode<'d>(src: &[u8], dst: &'d mut [u8]) -> Result<&'d [u8], Error> {
+    Base64UrlUnpadded::decode(src, dst).map(|out| &*out).map_err(|_| Error::TokenMalformed)
+}
+
+/// Decodes `src`, which must encode exactly `N` bytes.
+pub(crate) fn decode_exact<const N: usize>(src: &[u8]) -> Option<[u8; N]> {
+    let mut out = [0u8; N];
+    let n = Base64UrlUnpadded::decode(src, &mut out).ok()?.len();
+    (n == N).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strict() {
+        let mut buf = [0u8; 8];
+        assert_eq!(decode(b"QQ", &mut buf), Ok(&b"A"[..]));
+        // Non-canonical trailing bits, padding, the standard alphabet, whitespace, length 1 mod 4.
+        for bad in [&b"QR"[..], b"QQ==", b"+/8", b"Q Q", b"Q\n", b"QUJDR", b"Q"] {
+            assert_eq!(decode(bad, &mut buf), Err(Error::TokenMalformed), "{bad:?}");
+        }
+        assert_eq!(decode(b"-_8", &mut buf), Ok(&[0xfb, 0xff][..]));
+        assert_eq!(decode_exact::<2>(b"-_8"), Some([0xfb, 0xff]));
+        assert_eq!(decode_exact::<3>(b"-_8"), None);
+        // Too long for the destination.
+        assert_eq!(decode(b"QUJDREVGR0hJSg", &mut buf), Err(Error::TokenMalformed));
+    }
+}

@@ -1,0 +1,150 @@
+//! The JWT claims set (RFC 7519 §4): registered claims typed and checked, everything else
+//! reachable through the raw JSON.
+
+use crate::json::{self, Array, JsonStr, Object, Value};
+use crate::Error;
+
+/// A claims set whose registered claims have the right JSON types.
+///
+/// `exp` is required. NumericDates may be written as integers, fractions or exponents; they
+/// are held as their exact ceiling, which makes `now < exp` and `nbf <= now` exact in whole
+/// seconds.
+#[derive(Clone, Copy, Debug)]
+pub struct Claims<'a> {
+    raw: &'a [u8],
+    object: Object<'a>,
+    exp: i64,
+    nbf: Option<i64>,
+    iat: Option<i64>,
+    iss: Option<JsonStr<'a>>,
+    sub: Option<JsonStr<'a>>,
+    jti: Option<JsonStr<'a>>,
+    aud: Option<Audience<'a>>,
+}
+
+/// The `aud` claim: one string or an array of strings.
+#[derive(Clone, Copy, Debug)]
+pub enum Audience<'a> {
+    /// `"aud": "x"`
+    One(JsonStr<'a>),
+    /// `"aud": ["x", "y"]` (every element checked to be a string)
+    Many(Array<'a>),
+}
+
+impl Audience<'_> {
+    /// Whether `audience` is the audience or one of them.
+    pub fn contains(&self, audience: &str) -> bool {
+        match self {
+            Audience::One(s) => s.eq_str(audience),
+            Audience::Many(a) => a.iter().any(|v| v.as_str().is_some_and(|s| s.eq_str(audience))),
+        }
+    }
+}
+
+impl<'a> Claims<'a> {
+    /// Parses a decoded JWS payload.
+    ///
+    /// # Errors
+    /// [`Error::TokenMalformed`] if it is not a strict JSON object within `max_depth`;
+    /// [`Error::ClaimInvalid`] if `exp` is missing or a registered claim has the wrong type.
+    pub fn parse(payload: &'a [u8], max_depth: u8) -> Result<Self, Error> {
+        let object = json::parse(payload, max_depth)
+            .ok()
+            .and_then(Value::as_object)
+            .ok_or(Error::TokenMalformed)?;
+        let date = |name| typed(object, name, |v| v.as_number().map(json::Number::ceil_i64));
+        let text = |name| typed(object, name, Value::as_str);
+        let aud = typed(object, "aud", |v| match v {
+            Value::String(s) => Some(Audience::One(s)),
+            Value::Array(a) => a.iter().all(|e| e.as_str().is_some()).then_some(Audience::Many(a)),
+            _ => None,
+        })?;
+        Ok(Claims {
+            raw: payload,
+            object,
+            exp: date("exp")?.ok_or(Error::ClaimInvalid)?,
+            nbf: date("nbf")?,
+            iat: date("iat")?,
+            iss: text("iss")?,
+            sub: text("sub")?,
+            jti: text("jti")?,
+            aud,
+        })
+    }
+
+    /// The decoded payload bytes, for the caller's own deserializer.
+    pub fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+    /// The payload as a JSON object, for claims jwtgate does not type.
+    pub fn object(&self) -> Object<'a> {
+        self.object
+    }
+    /// Any claim by name.
+    pub fn get(&self, name: &str) -> Option<Value<'a>> {
+        self.object.get(name)
+    }
+    /// `exp`, rounded up to whole seconds.
+    pub fn exp(&self) -> i64 {
+        self.exp
+    }
+    /// `nbf`, rounded up to whole seconds.
+    pub fn nbf(&self) -> Option<i64> {
+        self.nbf
+    }
+    /// `iat`, rounded up to whole seconds.
+    pub fn iat(&self) -> Option<i64> {
+        self.iat
+    }
+    /// `iss`
+    pub fn iss(&self) -> Option<JsonStr<'a>> {
+        self.iss
+    }
+    /// `sub`
+    pub fn sub(&self) -> Option<JsonStr<'a>> {
+        self.sub
+    }
+    /// `jti`
+    pub fn jti(&self) -> Option<JsonStr<'a>> {
+        self.jti
+    }
+    /// `aud`
+    pub fn aud(&self) -> Option<Audience<'a>> {
+        self.aud
+    }
+
+    /// The claims Supabase Auth puts in its access tokens.
+    ///
+    /// # Errors
+    /// [`Error::ClaimInvalid`] if one of them is present with the wrong JSON type.
+    pub fn supabase(&self) -> Result<SupabaseClaims<'a>, Error> {
+        let text = |name| typed(self.object, name, Value::as_str);
+        Ok(SupabaseClaims {
+            role: text("role")?,
+            aal: text("aal")?,
+            session_id: text("session_id")?,
+            email: text("email")?,
+            is_anonymous: typed(self.object, "is_anonymous", Value::as_bool)?,
+        })
+    }
+}
+
+/// Supabase Auth's own claims (`sub` is in [`Claims::sub`]).
+#[derive(Clone, Copy, Debug)]
+pub struct SupabaseClaims<'a> {
+    /// `role`, e.g. `authenticated` or `anon`.
+    pub role: Option<JsonStr<'a>>,
+    /// `aal`, the authenticator assurance level (`aal1`, `aal2`).
+    pub aal: Option<JsonStr<'a>>,
+    /// `session_id`
+    pub session_id: Option<JsonStr<'a>>,
+    /// `email`
+    pub email: Option<JsonStr<'a>>,
+    /// `is_anonymous`
+    pub is_anonymous: Option<bool>,
+}
+
+/// An optional member that, when present, must convert with `want`.
+fn typed<'a, T>(object: Object<'a>, name: &str, want: impl Fn(Value<'a>) -> Option<T>) -> Result<Option<T>, Error> {
+    object.get(name).map(|v| want(v).ok_or(Error::ClaimInvalid)).transpose()
+}

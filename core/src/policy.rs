@@ -1,0 +1,170 @@
+//! What the verifier accepts: algorithms, issuer, audience, clock leeway, limits.
+
+use core::fmt;
+
+use crate::alg::Algorithm;
+use crate::claims::Claims;
+use crate::Error;
+
+/// The shortest HS256 secret accepted: RFC 7518 §3.2 asks for a key of at least the hash size.
+pub const HS256_MIN_SECRET_LEN: usize = 32;
+
+/// A shared HMAC secret for HS256, at least [`HS256_MIN_SECRET_LEN`] bytes.
+///
+/// Only ever configured explicitly (the reference system's outage fallback with the legacy
+/// JWT secret); never derived from JWK Set material.
+#[derive(Clone, Copy)]
+pub struct Hs256Secret<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Hs256Secret<'a> {
+    /// Wraps the secret's raw bytes.
+    ///
+    /// # Errors
+    /// [`SecretTooShort`] if it is shorter than [`HS256_MIN_SECRET_LEN`] bytes.
+    pub const fn new(bytes: &'a [u8]) -> Result<Self, SecretTooShort> {
+        if bytes.len() < HS256_MIN_SECRET_LEN { Err(SecretTooShort) } else { Ok(Hs256Secret { bytes }) }
+    }
+
+    pub(crate) fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+}
+
+impl fmt::Debug for Hs256Secret<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Hs256Secret(..)")
+    }
+}
+
+/// The HS256 secret was shorter than [`HS256_MIN_SECRET_LEN`] bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SecretTooShort;
+
+impl fmt::Display for SecretTooShort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "an HS256 secret must be at least {HS256_MIN_SECRET_LEN} bytes")
+    }
+}
+
+impl core::error::Error for SecretTooShort {}
+
+/// Verification policy. The algorithm is chosen here, never trusted from the token.
+///
+/// ```
+/// let policy = jwtgate::Policy::new()
+///     .issuer("https://example.supabase.co/auth/v1")
+///     .audience("authenticated")
+///     .leeway(30);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Policy<'a> {
+    issuer: Option<&'a str>,
+    audience: Option<&'a str>,
+    leeway: u64,
+    es256: bool,
+    hs256: Option<Hs256Secret<'a>>,
+    max_depth: u8,
+}
+
+impl Default for Policy<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'a> Policy<'a> {
+    /// ES256 only, no issuer or audience check, no leeway, JSON nesting of at most 16.
+    pub const fn new() -> Self {
+        Policy { issuer: None, audience: None, leeway: 0, es256: true, hs256: None, max_depth: 16 }
+    }
+
+    /// Require `iss` to equal `issuer` exactly.
+    pub const fn issuer(mut self, issuer: &'a str) -> Self {
+        self.issuer = Some(issuer);
+        self
+    }
+
+    /// Require `aud` to be `audience`, or an array containing it.
+    pub const fn audience(mut self, audience: &'a str) -> Self {
+        self.audience = Some(audience);
+        self
+    }
+
+    /// Seconds of clock skew tolerated on `exp` and `nbf`.
+    pub const fn leeway(mut self, seconds: u64) -> Self {
+        self.leeway = seconds;
+        self
+    }
+
+    /// Also accept HS256 tokens MACed with this secret.
+    pub const fn hs256(mut self, secret: Hs256Secret<'a>) -> Self {
+        self.hs256 = Some(secret);
+        self
+    }
+
+    /// Accept ES256 tokens (the default) or not (an HS256-only verifier).
+    pub const fn es256(mut self, enabled: bool) -> Self {
+        self.es256 = enabled;
+        self
+    }
+
+    /// Deepest JSON nesting accepted in the header and claims (capped at 64).
+    pub const fn max_depth(mut self, depth: u8) -> Self {
+        self.max_depth = depth;
+        self
+    }
+
+    /// The configured issuer.
+    pub const fn expected_issuer(&self) -> Option<&'a str> {
+        self.issuer
+    }
+
+    /// The configured audience.
+    pub const fn expected_audience(&self) -> Option<&'a str> {
+        self.audience
+    }
+
+    pub(crate) const fn json_depth(&self) -> u8 {
+        self.max_depth
+    }
+
+    pub(crate) fn hs256_secret(&self) -> Option<Hs256Secret<'a>> {
+        self.hs256
+    }
+
+    /// Whether tokens of `alg` are accepted.
+    pub const fn allows(&self, alg: Algorithm) -> bool {
+        match alg {
+            Algorithm::Es256 => self.es256,
+            Algorithm::Hs256 => self.hs256.is_some(),
+        }
+    }
+
+    /// Applies the time and identity rules to claims whose signature already verified.
+    ///
+    /// # Errors
+    /// [`Error::TokenExpired`], [`Error::TokenNotYetValid`] or [`Error::ClaimInvalid`].
+    pub fn check(&self, claims: &Claims<'_>, now: u64) -> Result<(), Error> {
+        let now = i128::from(now);
+        let leeway = i128::from(self.leeway);
+        if now >= i128::from(claims.exp()) + leeway {
+            return Err(Error::TokenExpired);
+        }
+        if claims.nbf().is_some_and(|nbf| i128::from(nbf) > now + leeway) {
+            return Err(Error::TokenNotYetValid);
+        }
+        if let Some(want) = self.issuer
+            && !claims.iss().is_some_and(|iss| iss.eq_str(want))
+        {
+            return Err(Error::ClaimInvalid);
+        }
+        if let Some(want) = self.audience
+            && !claims.aud().is_some_and(|aud| aud.contains(want))
+        {
+            return Err(Error::ClaimInvalid);
+        }
+        Ok(())
+    }
+}

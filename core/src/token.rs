@@ -1,0 +1,201 @@
+//! Compact JWS parsing (RFC 7515 §7.1) and the path from untrusted bytes to [`Verified`].
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::alg::Algorithm;
+use crate::claims::{Claims, SupabaseClaims};
+use crate::json::{self, JsonStr, Value};
+use crate::jwk::Key;
+use crate::jwks::KeySet;
+use crate::policy::Policy;
+use crate::{b64, Error};
+
+/// Nesting allowed in a JOSE header; real headers are flat.
+const HEADER_MAX_DEPTH: u8 = 4;
+/// The longest signature any supported algorithm produces (ES256's `r || s`).
+const MAX_SIGNATURE_LEN: usize = 64;
+
+/// A compact JWS split and decoded, its header checked, nothing trusted yet.
+///
+/// `'t` borrows the token text, `'b` the caller's buffer holding the decoded header and payload.
+#[derive(Clone, Debug)]
+pub struct UntrustedToken<'t, 'b> {
+    signing_input: &'t [u8],
+    alg: Algorithm,
+    kid: Option<JsonStr<'b>>,
+    payload: &'b [u8],
+    signature: [u8; MAX_SIGNATURE_LEN],
+    signature_len: usize,
+}
+
+impl<'t, 'b> UntrustedToken<'t, 'b> {
+    /// Splits `token` into its three segments, decodes header and payload into `buf` and
+    /// checks the header. `buf` must hold the decoded header plus payload (3/4 of their
+    /// encoded length); it bounds the token size the caller accepts.
+    ///
+    /// # Errors
+    /// [`Error::TokenMalformed`] for anything that is not a strict compact JWS with a JSON
+    /// object header (including a token too large for `buf`); [`Error::AlgNotAllowed`] for an
+    /// `alg` jwtgate does not implement, any `crit`, or `b64: false`.
+    pub fn parse(token: &'t [u8], buf: &'b mut [u8]) -> Result<Self, Error> {
+        let mut segments = token.split(|&b| b == b'.');
+        let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
+            (segments.next(), segments.next(), segments.next(), segments.next())
+        else {
+            return Err(Error::TokenMalformed);
+        };
+        let signing_input = token.get(..header_b64.len() + 1 + payload_b64.len()).ok_or(Error::TokenMalformed)?;
+
+        let header_len = b64::decode(header_b64, buf)?.len();
+        let (header, rest) = buf.split_at_mut_checked(header_len).ok_or(Error::TokenMalformed)?;
+        let header: &'b [u8] = header;
+        let payload: &'b [u8] = b64::decode(payload_b64, rest)?;
+
+        let mut signature = [0u8; MAX_SIGNATURE_LEN];
+        // base64url carries 6 bits a character: a longer segment cannot be a valid signature.
+        if signature_b64.len().saturating_mul(3) / 4 > MAX_SIGNATURE_LEN {
+            return Err(Error::SignatureInvalid);
+        }
+        let signature_len = b64::decode(signature_b64, &mut signature)?.len();
+
+        let header = json::parse(header, HEADER_MAX_DEPTH)
+            .ok()
+            .and_then(Value::as_object)
+            .ok_or(Error::TokenMalformed)?;
+        if header.get("crit").is_some() {
+            return Err(Error::AlgNotAllowed);
+        }
+        match header.get("b64") {
+            None | Some(Value::Bool(true)) => {}
+            Some(Value::Bool(false)) => return Err(Error::AlgNotAllowed),
+            Some(_) => return Err(Error::TokenMalformed),
+        }
+        let alg = header.get("alg").and_then(Value::as_str).ok_or(Error::TokenMalformed)?;
+        let alg = Algorithm::from_name(alg).ok_or(Error::AlgNotAllowed)?;
+        let kid = match header.get("kid") {
+            None => None,
+            Some(v) => Some(v.as_str().ok_or(Error::TokenMalformed)?),
+        };
+        // `jwk`, `jku`, `x5u`, `x5c`: never consulted; keys come only from the verifier.
+        Ok(UntrustedToken { signing_input, alg, kid, payload, signature, signature_len })
+    }
+
+    /// The header's `alg`.
+    pub fn alg(&self) -> Algorithm {
+        self.alg
+    }
+
+    /// The header's `kid`, if any.
+    pub fn kid(&self) -> Option<JsonStr<'b>> {
+        self.kid
+    }
+
+    /// Whether verifying this token needs a key from a JWK Set (as opposed to a configured
+    /// secret). Caches use it to avoid fetching for HS256 tokens.
+    pub fn needs_key_set(&self) -> bool {
+        self.alg != Algorithm::Hs256
+    }
+
+    /// Verifies against a key set and a policy at time `now` (unix seconds).
+    ///
+    /// # Errors
+    /// The first rule the token breaks, in this order: algorithm allowed, key found,
+    /// signature, payload JSON, claim types, `exp`, `nbf`, `iss`, `aud`.
+    pub fn verify<const N: usize>(self, keys: &KeySet<N>, policy: &Policy<'_>, now: u64) -> Result<Verified<'b>, Error> {
+        if !policy.allows(self.alg) {
+            return Err(Error::AlgNotAllowed);
+        }
+        let key = match self.alg {
+            Algorithm::Hs256 => None,
+            alg => Some(keys.select(self.kid, alg)?),
+        };
+        self.verify_with(key, policy, now)
+    }
+
+    /// Verifies with one key already selected (`None` for HS256, which uses the policy's
+    /// secret).
+    ///
+    /// # Errors
+    /// As [`UntrustedToken::verify`].
+    pub fn verify_with(self, key: Option<&Key>, policy: &Policy<'_>, now: u64) -> Result<Verified<'b>, Error> {
+        if !policy.allows(self.alg) {
+            return Err(Error::AlgNotAllowed);
+        }
+        let signature = self.signature.get(..self.signature_len).ok_or(Error::SignatureInvalid)?;
+        match (self.alg, key) {
+            (Algorithm::Es256, Some(key)) if key.alg() == Algorithm::Es256 => {
+                key.es256_key().verify(self.signing_input, signature)?;
+            }
+            (Algorithm::Hs256, None) => {
+                let secret = policy.hs256_secret().ok_or(Error::AlgNotAllowed)?;
+                let mut mac = Hmac::<Sha256>::new_from_slice(secret.bytes()).map_err(|_| Error::SignatureInvalid)?;
+                mac.update(self.signing_input);
+                // Constant-time comparison of the full 32-byte tag; shorter tags never match.
+                if signature.len() != 32 {
+                    return Err(Error::SignatureInvalid);
+                }
+                mac.verify_slice(signature).map_err(|_| Error::SignatureInvalid)?;
+            }
+            _ => return Err(Error::KeyNotFound),
+        }
+        let claims = Claims::parse(self.payload, policy.json_depth())?;
+        policy.check(&claims, now)?;
+        Ok(Verified { alg: self.alg, kid: self.kid, claims })
+    }
+}
+
+/// A token that passed every check: signature, claim types, time and identity policy.
+///
+/// It can only be built by verification, so holding one is proof.
+#[derive(Clone, Copy, Debug)]
+pub struct Verified<'b> {
+    alg: Algorithm,
+    kid: Option<JsonStr<'b>>,
+    claims: Claims<'b>,
+}
+
+impl<'b> Verified<'b> {
+    /// The algorithm that verified the token.
+    pub fn alg(&self) -> Algorithm {
+        self.alg
+    }
+    /// The header's `kid`, if any.
+    pub fn kid(&self) -> Option<JsonStr<'b>> {
+        self.kid
+    }
+    /// The verified claims.
+    pub fn claims(&self) -> &Claims<'b> {
+        &self.claims
+    }
+    /// Supabase Auth's claims.
+    ///
+    /// # Errors
+    /// [`Error::ClaimInvalid`] if one is present with the wrong JSON type.
+    pub fn supabase(&self) -> Result<SupabaseClaims<'b>, Error> {
+        self.claims.supabase()
+    }
+
+    /// Deserializes the payload into the caller's own serde-json-core type.
+    ///
+    /// # Errors
+    /// [`Error::ClaimInvalid`] if the payload does not fit `T`.
+    #[cfg(feature = "serde")]
+    pub fn deserialize<T: serde::Deserialize<'b>>(&self) -> Result<T, Error> {
+        serde_json_core::from_slice(self.claims.raw()).map(|(t, _)| t).map_err(|_| Error::ClaimInvalid)
+    }
+}
+
+/// Parses and verifies `token` in one call: the whole data flow, bytes in, proof out.
+///
+/// # Errors
+/// See [`UntrustedToken::parse`] and [`UntrustedToken::verify`].
+pub fn verify<'b, const N: usize>(
+    token: &[u8],
+    buf: &'b mut [u8],
+    keys: &KeySet<N>,
+    policy: &Policy<'_>,
+    now: u64,
+) -> Result<Verified<'b>, Error> {
+    UntrustedToken::parse(token, buf)?.verify(keys, policy, now)
+}

@@ -1,0 +1,49 @@
+//! Shared helpers for jwtgate's workspace tests: mint tokens and key sets with real keys.
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use hmac::{Hmac, Mac};
+use p256::ecdsa::signature::Signer;
+use p256::ecdsa::{Signature, SigningKey};
+use sha2::Sha256;
+
+/// base64url without padding.
+pub fn b64(bytes: &[u8]) -> String {
+    Base64UrlUnpadded::encode_string(bytes)
+}
+
+/// A deterministic P-256 signing key from a seed byte.
+pub fn signing_key(seed: u8) -> SigningKey {
+    let mut scalar = [0u8; 32];
+    scalar[31] = seed.max(1);
+    scalar[0] = 0x11;
+    SigningKey::from_bytes(&scalar.into()).expect("valid scalar")
+}
+
+/// The public JWK of `key`, with extra JSON members spliced in (e.g. `"kid":"a"`).
+pub fn jwk(key: &SigningKey, extra: &str) -> String {
+    let point = key.verifying_key().to_encoded_point(false);
+    let x = b64(point.x().expect("x"));
+    let y = b64(point.y().expect("y"));
+    let sep = if extra.is_empty() { "" } else { "," };
+    format!(r#"{{"kty":"EC","crv":"P-256","x":"{x}","y":"{y}"{sep}{extra}}}"#)
+}
+
+/// A JWK Set of the given JWK objects.
+pub fn jwks(jwks: &[String]) -> String {
+    format!(r#"{{"keys":[{}]}}"#, jwks.join(","))
+}
+
+/// Signs `header` and `payload` (raw JSON text) with ES256.
+pub fn es256_token(key: &SigningKey, header: &str, payload: &str) -> String {
+    let input = format!("{}.{}", b64(header.as_bytes()), b64(payload.as_bytes()));
+    let sig: Signature = key.sign(input.as_bytes());
+    format!("{input}.{}", b64(&sig.to_bytes()))
+}
+
+/// MACs `header` and `payload` with HS256.
+pub fn hs256_token(secret: &[u8], header: &str, payload: &str) -> String {
+    let input = format!("{}.{}", b64(header.as_bytes()), b64(payload.as_bytes()));
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("any key length");
+    mac.update(input.as_bytes());
+    format!("{input}.{}", b64(&mac.finalize().into_bytes()))
+}
