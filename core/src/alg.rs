@@ -25,6 +25,8 @@ impl Algorithm {
 
     /// Looks up an `alg` value. Exact and case-sensitive: `"es256"` and `"none"` are `None`.
     pub fn from_name(name: JsonStr<'_>) -> Option<Algorithm> {
-        [Algorithm::Es256, Algorithm::Hs256].into_iter().find(|a| name.eq_str(a.name()))
+        [Algorithm::Es256, Algorithm::Hs256]
+            .into_iter()
+            .find(|a| name.eq_str(a.name()))
     }
 }

@@ -9,7 +9,10 @@ use crate::Error;
 
 /// Decodes `src` into the front of `dst` and returns the decoded bytes.
 pub(crate) fn decode<'d>(src: &[u8], dst: &'d mut [u8]) -> Result<&'d [u8], Error> {
-    Base64UrlUnpadded::decode(src, dst).map(|out| &*out).map_err(|_| Error::TokenMalformed)
+    match Base64UrlUnpadded::decode(src, dst) {
+        Ok(out) => Ok(out),
+        Err(_) => Err(Error::TokenMalformed),
+    }
 }
 
 /// Decodes `src`, which must encode exactly `N` bytes.
@@ -35,6 +38,9 @@ mod tests {
         assert_eq!(decode_exact::<2>(b"-_8"), Some([0xfb, 0xff]));
         assert_eq!(decode_exact::<3>(b"-_8"), None);
         // Too long for the destination.
-        assert_eq!(decode(b"QUJDREVGR0hJSg", &mut buf), Err(Error::TokenMalformed));
+        assert_eq!(
+            decode(b"QUJDREVGR0hJSg", &mut buf),
+            Err(Error::TokenMalformed)
+        );
     }
 }

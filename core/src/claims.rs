@@ -1,8 +1,8 @@
 //! The JWT claims set (RFC 7519 §4): registered claims typed and checked, everything else
 //! reachable through the raw JSON.
 
-use crate::json::{self, Array, JsonStr, Object, Value};
 use crate::Error;
+use crate::json::{self, Array, JsonStr, Object, Value};
 
 /// A claims set whose registered claims have the right JSON types.
 ///
@@ -36,7 +36,9 @@ impl Audience<'_> {
     pub fn contains(&self, audience: &str) -> bool {
         match self {
             Audience::One(s) => s.eq_str(audience),
-            Audience::Many(a) => a.iter().any(|v| v.as_str().is_some_and(|s| s.eq_str(audience))),
+            Audience::Many(a) => a
+                .iter()
+                .any(|v| v.as_str().is_some_and(|s| s.eq_str(audience))),
         }
     }
 }
@@ -56,7 +58,10 @@ impl<'a> Claims<'a> {
         let text = |name| typed(object, name, Value::as_str);
         let aud = typed(object, "aud", |v| match v {
             Value::String(s) => Some(Audience::One(s)),
-            Value::Array(a) => a.iter().all(|e| e.as_str().is_some()).then_some(Audience::Many(a)),
+            Value::Array(a) => a
+                .iter()
+                .all(|e| e.as_str().is_some())
+                .then_some(Audience::Many(a)),
             _ => None,
         })?;
         Ok(Claims {
@@ -145,6 +150,13 @@ pub struct SupabaseClaims<'a> {
 }
 
 /// An optional member that, when present, must convert with `want`.
-fn typed<'a, T>(object: Object<'a>, name: &str, want: impl Fn(Value<'a>) -> Option<T>) -> Result<Option<T>, Error> {
-    object.get(name).map(|v| want(v).ok_or(Error::ClaimInvalid)).transpose()
+fn typed<'a, T>(
+    object: Object<'a>,
+    name: &str,
+    want: impl Fn(Value<'a>) -> Option<T>,
+) -> Result<Option<T>, Error> {
+    object
+        .get(name)
+        .map(|v| want(v).ok_or(Error::ClaimInvalid))
+        .transpose()
 }

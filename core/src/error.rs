@@ -84,14 +84,18 @@ impl Error {
         match self {
             Error::TokenMissing => "Authentication is required.",
             Error::TokenMalformed => "The authentication token is malformed.",
-            Error::AlgNotAllowed => "The authentication token uses an algorithm that is not allowed.",
+            Error::AlgNotAllowed => {
+                "The authentication token uses an algorithm that is not allowed."
+            }
             Error::KeyNotFound => "The authentication token was signed with an unknown key.",
             Error::SignatureInvalid => "The authentication token's signature is invalid.",
             Error::TokenExpired => "The authentication token has expired.",
             Error::TokenNotYetValid => "The authentication token is not valid yet.",
             Error::ClaimInvalid => "The authentication token's claims are not accepted.",
             Error::JwksFetchFailed => "Authentication service is temporarily unavailable.",
-            Error::JwksInvalid => "Authentication service is misconfigured or temporarily unavailable.",
+            Error::JwksInvalid => {
+                "Authentication service is misconfigured or temporarily unavailable."
+            }
         }
     }
 

@@ -30,10 +30,18 @@ pub enum JsonError {
 /// [`JsonError`] says which rule the document broke.
 pub fn parse(doc: &[u8], max_depth: u8) -> Result<Value<'_>, JsonError> {
     let text = core::str::from_utf8(doc).map_err(|_| JsonError::Syntax)?;
-    let mut cur = Cursor { text, pos: 0, check: true };
+    let mut cur = Cursor {
+        text,
+        pos: 0,
+        check: true,
+    };
     let value = cur.value(max_depth.min(MAX_DEPTH_LIMIT))?;
     cur.ws();
-    if cur.pos == text.len() { Ok(value) } else { Err(JsonError::Syntax) }
+    if cur.pos == text.len() {
+        Ok(value)
+    } else {
+        Err(JsonError::Syntax)
+    }
 }
 
 /// A JSON value borrowed from a validated document.
@@ -56,23 +64,43 @@ pub enum Value<'a> {
 impl<'a> Value<'a> {
     /// The object, if this is one.
     pub fn as_object(self) -> Option<Object<'a>> {
-        if let Value::Object(o) = self { Some(o) } else { None }
+        if let Value::Object(o) = self {
+            Some(o)
+        } else {
+            None
+        }
     }
     /// The string, if this is one.
     pub fn as_str(self) -> Option<JsonStr<'a>> {
-        if let Value::String(s) = self { Some(s) } else { None }
+        if let Value::String(s) = self {
+            Some(s)
+        } else {
+            None
+        }
     }
     /// The array, if this is one.
     pub fn as_array(self) -> Option<Array<'a>> {
-        if let Value::Array(a) = self { Some(a) } else { None }
+        if let Value::Array(a) = self {
+            Some(a)
+        } else {
+            None
+        }
     }
     /// The number, if this is one.
     pub fn as_number(self) -> Option<Number<'a>> {
-        if let Value::Number(n) = self { Some(n) } else { None }
+        if let Value::Number(n) = self {
+            Some(n)
+        } else {
+            None
+        }
     }
     /// The boolean, if this is one.
     pub fn as_bool(self) -> Option<bool> {
-        if let Value::Bool(b) = self { Some(b) } else { None }
+        if let Value::Bool(b) = self {
+            Some(b)
+        } else {
+            None
+        }
     }
 }
 
@@ -90,12 +118,18 @@ impl<'a> JsonStr<'a> {
 
     /// The decoded text without copying, when the string contains no escapes.
     pub fn as_plain(self) -> Option<&'a str> {
-        if self.raw.contains('\\') { None } else { Some(self.raw) }
+        if self.raw.contains('\\') {
+            None
+        } else {
+            Some(self.raw)
+        }
     }
 
     /// The decoded characters.
     pub fn chars(self) -> Chars<'a> {
-        Chars { rest: self.raw.chars() }
+        Chars {
+            rest: self.raw.chars(),
+        }
     }
 
     /// Whether the decoded string equals `s` exactly.
@@ -135,7 +169,9 @@ impl Chars<'_> {
     fn hex4(&mut self) -> Option<u32> {
         let mut v = 0u32;
         for _ in 0..4 {
-            v = v.checked_mul(16)?.checked_add(self.rest.next()?.to_digit(16)?)?;
+            v = v
+                .checked_mul(16)?
+                .checked_add(self.rest.next()?.to_digit(16)?)?;
         }
         Some(v)
     }
@@ -195,7 +231,10 @@ impl<'a> Number<'a> {
             None => (false, self.raw),
         };
         let (mantissa, exp_text) = match body.find(['e', 'E']) {
-            Some(i) => (body.get(..i).unwrap_or(""), body.get(i + 1..).unwrap_or("0")),
+            Some(i) => (
+                body.get(..i).unwrap_or(""),
+                body.get(i + 1..).unwrap_or("0"),
+            ),
             None => (body, "0"),
         };
         let (int_digits, frac_digits) = match mantissa.split_once('.') {
@@ -203,7 +242,8 @@ impl<'a> Number<'a> {
             None => (mantissa, ""),
         };
         // value = digits(int ++ frac) * 10^(exp - frac.len())
-        let exp = parse_exp(exp_text).saturating_sub(i64::try_from(frac_digits.len()).unwrap_or(i64::MAX));
+        let exp = parse_exp(exp_text)
+            .saturating_sub(i64::try_from(frac_digits.len()).unwrap_or(i64::MAX));
         let digits = int_digits.bytes().chain(frac_digits.bytes());
         let total = int_digits.len().saturating_add(frac_digits.len());
         // Keep the digits that land left of the decimal point; remember whether any dropped
@@ -244,7 +284,11 @@ impl<'a> Number<'a> {
             // ceil(-x) = -floor(x): dropping the fraction moves toward zero already.
             0i64.checked_sub_unsigned(magnitude).unwrap_or(i64::MIN)
         } else {
-            let up = if fraction { magnitude.saturating_add(1) } else { magnitude };
+            let up = if fraction {
+                magnitude.saturating_add(1)
+            } else {
+                magnitude
+            };
             i64::try_from(up).unwrap_or(i64::MAX)
         }
     }
@@ -258,7 +302,9 @@ fn parse_exp(text: &str) -> i64 {
     };
     let mut v: i64 = 0;
     for d in digits.bytes() {
-        v = v.saturating_mul(10).saturating_add(i64::from(d.wrapping_sub(b'0')));
+        v = v
+            .saturating_mul(10)
+            .saturating_add(i64::from(d.wrapping_sub(b'0')));
     }
     if neg { -v } else { v }
 }
@@ -277,7 +323,14 @@ impl<'a> Object<'a> {
 
     /// The members in document order.
     pub fn members(self) -> Members<'a> {
-        Members { cur: Cursor { text: self.text, pos: 1, check: false }, done: false }
+        Members {
+            cur: Cursor {
+                text: self.text,
+                pos: 1,
+                check: false,
+            },
+            done: false,
+        }
     }
 
     /// The value of member `name` (names are unique in a validated object).
@@ -322,7 +375,14 @@ pub struct Array<'a> {
 impl<'a> Array<'a> {
     /// The elements in document order.
     pub fn iter(self) -> Elements<'a> {
-        Elements { cur: Cursor { text: self.text, pos: 1, check: false }, done: false }
+        Elements {
+            cur: Cursor {
+                text: self.text,
+                pos: 1,
+                check: false,
+            },
+            done: false,
+        }
     }
 }
 
@@ -394,7 +454,11 @@ impl<'a> Cursor<'a> {
     }
 
     fn expect(&mut self, b: u8) -> Result<(), JsonError> {
-        if self.eat(b) { Ok(()) } else { Err(JsonError::Syntax) }
+        if self.eat(b) {
+            Ok(())
+        } else {
+            Err(JsonError::Syntax)
+        }
     }
 
     fn ws(&mut self) {
@@ -460,13 +524,17 @@ impl<'a> Cursor<'a> {
                 return Err(JsonError::Syntax);
             }
         }
-        Ok(Number { raw: self.slice(start, self.pos)? })
+        Ok(Number {
+            raw: self.slice(start, self.pos)?,
+        })
     }
 
     fn hex4(&mut self) -> Result<u32, JsonError> {
         let mut v = 0u32;
         for _ in 0..4 {
-            let d = char::from(self.bump().ok_or(JsonError::Syntax)?).to_digit(16).ok_or(JsonError::Syntax)?;
+            let d = char::from(self.bump().ok_or(JsonError::Syntax)?)
+                .to_digit(16)
+                .ok_or(JsonError::Syntax)?;
             v = (v << 4) | d;
         }
         Ok(v)
@@ -499,7 +567,9 @@ impl<'a> Cursor<'a> {
                 _ => {}
             }
         }
-        Ok(JsonStr { raw: self.slice(start, self.pos - 1)? })
+        Ok(JsonStr {
+            raw: self.slice(start, self.pos - 1)?,
+        })
     }
 
     fn array(&mut self, depth: u8) -> Result<Value<'a>, JsonError> {
@@ -517,7 +587,9 @@ impl<'a> Cursor<'a> {
                 self.expect(b',')?;
             }
         }
-        Ok(Value::Array(Array { text: self.slice(start, self.pos)? }))
+        Ok(Value::Array(Array {
+            text: self.slice(start, self.pos)?,
+        }))
     }
 
     fn object(&mut self, depth: u8) -> Result<Value<'a>, JsonError> {
@@ -532,7 +604,9 @@ impl<'a> Cursor<'a> {
                 let name = self.string()?;
                 if self.check {
                     // Earlier members of this object: a truncated view the walker can read.
-                    let earlier = Object { text: self.slice(start, member_start)? };
+                    let earlier = Object {
+                        text: self.slice(start, member_start)?,
+                    };
                     if earlier.members().any(|(k, _)| k.decoded_eq(name)) {
                         return Err(JsonError::DuplicateMember);
                     }
@@ -547,7 +621,9 @@ impl<'a> Cursor<'a> {
                 self.expect(b',')?;
             }
         }
-        Ok(Value::Object(Object { text: self.slice(start, self.pos)? }))
+        Ok(Value::Object(Object {
+            text: self.slice(start, self.pos)?,
+        }))
     }
 
     /// Reads one `"name": value` member of a validated object, and the comma after it.
@@ -571,13 +647,24 @@ mod tests {
         parse(s.as_bytes(), 16).unwrap_or_else(|e| panic!("{s}: {e:?}"))
     }
     fn err(s: &str) -> JsonError {
-        parse(s.as_bytes(), 16).err().unwrap_or_else(|| panic!("{s} was accepted"))
+        parse(s.as_bytes(), 16)
+            .err()
+            .unwrap_or_else(|| panic!("{s} was accepted"))
     }
 
     #[test]
     fn accepts_rfc8259_values() {
         for s in [
-            "{}", "[]", "0", "-0", "1.5e-3", "1E+2", "\"\"", "true", "false", "null",
+            "{}",
+            "[]",
+            "0",
+            "-0",
+            "1.5e-3",
+            "1E+2",
+            "\"\"",
+            "true",
+            "false",
+            "null",
             " { \"a\" : [1, {\"b\": null}, \"\\u00e9\\ud83d\\ude00\"] } ",
         ] {
             ok(s);
@@ -587,9 +674,29 @@ mod tests {
     #[test]
     fn rejects_what_rfc8259_does_not_allow() {
         for s in [
-            "", "{", "{\"a\":1,}", "[1,]", "01", "1.", ".5", "1e", "+1", "NaN", "Infinity",
-            "-Infinity", "{'a':1}", "{\"a\" 1}", "\"\\x\"", "\"a\nb\"", "\"\\ud800\"",
-            "\"\\udc00\"", "\"\\ud800\\u0041\"", "\u{feff}{}", "{} {}", "/*c*/{}", "tru",
+            "",
+            "{",
+            "{\"a\":1,}",
+            "[1,]",
+            "01",
+            "1.",
+            ".5",
+            "1e",
+            "+1",
+            "NaN",
+            "Infinity",
+            "-Infinity",
+            "{'a':1}",
+            "{\"a\" 1}",
+            "\"\\x\"",
+            "\"a\nb\"",
+            "\"\\ud800\"",
+            "\"\\udc00\"",
+            "\"\\ud800\\u0041\"",
+            "\u{feff}{}",
+            "{} {}",
+            "/*c*/{}",
+            "tru",
         ] {
             assert_eq!(err(s), JsonError::Syntax, "{s:?}");
         }
@@ -600,7 +707,10 @@ mod tests {
     fn rejects_duplicate_names_after_unescaping_at_any_depth() {
         assert_eq!(err("{\"a\":1,\"a\":2}"), JsonError::DuplicateMember);
         assert_eq!(err("{\"a\":1,\"\\u0061\":2}"), JsonError::DuplicateMember);
-        assert_eq!(err("{\"x\":{\"b\":[],\"c\":0,\"b\":1}}"), JsonError::DuplicateMember);
+        assert_eq!(
+            err("{\"x\":{\"b\":[],\"c\":0,\"b\":1}}"),
+            JsonError::DuplicateMember
+        );
         ok("{\"a\":{\"a\":1},\"b\":{\"a\":2}}");
     }
 
@@ -614,7 +724,8 @@ mod tests {
 
     #[test]
     fn navigates_and_decodes() {
-        let v = ok(r#"{"s":"a\"b\u00e9\ud83d\ude00","n":-1.25e2,"arr":[1,"x",{"k":true}],"z":null}"#);
+        let v =
+            ok(r#"{"s":"a\"b\u00e9\ud83d\ude00","n":-1.25e2,"arr":[1,"x",{"k":true}],"z":null}"#);
         let o = v.as_object().unwrap();
         let s = o.get("s").unwrap().as_str().unwrap();
         assert!(s.eq_str("a\"bé😀"));
@@ -623,9 +734,18 @@ mod tests {
         assert_eq!(s.decode_into(&mut buf), Some("a\"bé😀"));
         assert_eq!(s.decode_into(&mut [0u8; 3]), None);
         assert_eq!(o.get("n").unwrap().as_number().unwrap().ceil_i64(), -125);
-        let arr: heapless::Vec<Value<'_>, 4> = o.get("arr").unwrap().as_array().unwrap().iter().collect();
+        let arr: heapless::Vec<Value<'_>, 4> =
+            o.get("arr").unwrap().as_array().unwrap().iter().collect();
         assert_eq!(arr.len(), 3);
-        assert!(arr[2].as_object().unwrap().get("k").unwrap().as_bool().unwrap());
+        assert!(
+            arr[2]
+                .as_object()
+                .unwrap()
+                .get("k")
+                .unwrap()
+                .as_bool()
+                .unwrap()
+        );
         assert!(matches!(o.get("z"), Some(Value::Null)));
         assert!(o.get("missing").is_none());
         assert_eq!(o.members().count(), 4);

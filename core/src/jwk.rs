@@ -1,12 +1,12 @@
 //! One JSON Web Key (RFC 7517) -> one verifying key, or the reason it cannot be used.
 
+use p256::EncodedPoint;
 use p256::ecdsa::signature::Verifier as _;
 use p256::ecdsa::{Signature, VerifyingKey};
-use p256::EncodedPoint;
 
 use crate::alg::Algorithm;
 use crate::json::{JsonStr, Object, Value};
-use crate::{b64, Error};
+use crate::{Error, b64};
 
 /// The longest `kid` a key set stores, in bytes. A key with a longer `kid` is skipped as
 /// [`Unusable::KidTooLong`] (real issuers use UUIDs or thumbprints of 36-43 bytes).
@@ -25,7 +25,9 @@ impl Es256Key {
     /// [`Unusable::NotOnCurve`] if `(x, y)` is not a point of P-256.
     pub fn from_coordinates(x: &[u8; 32], y: &[u8; 32]) -> Result<Es256Key, Unusable> {
         let point = EncodedPoint::from_affine_coordinates(x.into(), y.into(), false);
-        VerifyingKey::from_encoded_point(&point).map(|key| Es256Key { key }).map_err(|_| Unusable::NotOnCurve)
+        VerifyingKey::from_encoded_point(&point)
+            .map(|key| Es256Key { key })
+            .map_err(|_| Unusable::NotOnCurve)
     }
 
     /// Wraps a key from the `p256` crate.
@@ -40,7 +42,9 @@ impl Es256Key {
     /// [`Error::SignatureInvalid`] for any failure, with no further detail.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), Error> {
         let sig = Signature::from_slice(signature).map_err(|_| Error::SignatureInvalid)?;
-        self.key.verify(message, &sig).map_err(|_| Error::SignatureInvalid)
+        self.key
+            .verify(message, &sig)
+            .map_err(|_| Error::SignatureInvalid)
     }
 }
 
@@ -62,7 +66,11 @@ impl Key {
             Some(k) => Some(heapless::String::try_from(k).map_err(|()| Unusable::KidTooLong)?),
             None => None,
         };
-        Ok(Key { kid, alg: Algorithm::Es256, es256: key })
+        Ok(Key {
+            kid,
+            alg: Algorithm::Es256,
+            es256: key,
+        })
     }
 
     /// The key's `kid`, if it has one.
@@ -160,16 +168,24 @@ pub fn parse_jwk(jwk: Value<'_>) -> Result<Key, Unusable> {
 }
 
 fn check_key_ops(jwk: Object<'_>) -> Result<(), Unusable> {
-    let Some(ops) = jwk.get("key_ops") else { return Ok(()) };
+    let Some(ops) = jwk.get("key_ops") else {
+        return Ok(());
+    };
     let mut verify = false;
     for op in ops.as_array().ok_or(Unusable::Malformed)? {
         verify |= op.as_str().ok_or(Unusable::Malformed)?.eq_str("verify");
     }
-    if verify { Ok(()) } else { Err(Unusable::NoVerifyOp) }
+    if verify {
+        Ok(())
+    } else {
+        Err(Unusable::NoVerifyOp)
+    }
 }
 
 fn coordinate(text: Option<JsonStr<'_>>) -> Result<[u8; 32], Unusable> {
     // Escapes are never valid base64url, so the plain text is the only acceptable form.
-    let text = text.and_then(JsonStr::as_plain).ok_or(Unusable::BadCoordinates)?;
+    let text = text
+        .and_then(JsonStr::as_plain)
+        .ok_or(Unusable::BadCoordinates)?;
     b64::decode_exact::<32>(text.as_bytes()).ok_or(Unusable::BadCoordinates)
 }

@@ -1,9 +1,9 @@
 //! JWK Set (RFC 7517 §5) parsing into a fixed-capacity key set.
 
+use crate::Error;
 use crate::alg::Algorithm;
 use crate::json::{self, JsonStr, Value};
-use crate::jwk::{parse_jwk, Key, Unusable};
-use crate::Error;
+use crate::jwk::{Key, Unusable, parse_jwk};
 
 /// Nesting allowed in a JWK Set document (`{"keys":[{"key_ops":[..]}]}` needs 3).
 const JWKS_MAX_DEPTH: u8 = 16;
@@ -38,7 +38,9 @@ impl<const N: usize> Default for KeySet<N> {
 impl<const N: usize> KeySet<N> {
     /// An empty set.
     pub const fn new() -> Self {
-        KeySet { keys: heapless::Vec::new() }
+        KeySet {
+            keys: heapless::Vec::new(),
+        }
     }
 
     /// The keys held, in document order.
@@ -51,12 +53,12 @@ impl<const N: usize> KeySet<N> {
         self.keys.is_empty()
     }
 
-    /// Adds one key.
+    /// Adds one key (for keys configured in firmware rather than fetched).
     ///
     /// # Errors
-    /// Gives the key back when the set is full.
-    pub fn push(&mut self, key: Key) -> Result<(), Key> {
-        self.keys.push(key)
+    /// [`Error::JwksInvalid`] when the set already holds `N` keys.
+    pub fn push(&mut self, key: Key) -> Result<(), Error> {
+        self.keys.push(key).map_err(|_| Error::JwksInvalid)
     }
 
     /// Empties the set.
@@ -98,7 +100,10 @@ impl<const N: usize> KeySet<N> {
     /// # Errors
     /// [`Error::KeyNotFound`] when no key fits or more than one does (ambiguous).
     pub fn select(&self, kid: Option<JsonStr<'_>>, alg: Algorithm) -> Result<&Key, Error> {
-        let mut fitting = self.keys.iter().filter(|k| k.alg() == alg && kid.is_none_or(|kid| k.matches_kid(kid)));
+        let mut fitting = self
+            .keys
+            .iter()
+            .filter(|k| k.alg() == alg && kid.is_none_or(|kid| k.matches_kid(kid)));
         match (fitting.next(), fitting.next()) {
             (Some(key), None) => Ok(key),
             _ => Err(Error::KeyNotFound),
@@ -110,12 +115,17 @@ impl<const N: usize> KeySet<N> {
 ///
 /// # Errors
 /// [`Error::JwksInvalid`] if the document is not a strict JSON object with a `keys` array.
-pub fn inspect(document: &[u8]) -> Result<impl Iterator<Item = (Value<'_>, Result<Key, Unusable>)>, Error> {
+pub fn inspect(
+    document: &[u8],
+) -> Result<impl Iterator<Item = (Value<'_>, Result<Key, Unusable>)>, Error> {
     Ok(jwk_entries(document)?.map(|jwk| (jwk, parse_jwk(jwk))))
 }
 
 fn jwk_entries(document: &[u8]) -> Result<json::Elements<'_>, Error> {
     let root = json::parse(document, JWKS_MAX_DEPTH).map_err(|_| Error::JwksInvalid)?;
-    let keys = root.as_object().and_then(|o| o.get("keys")).and_then(Value::as_array);
+    let keys = root
+        .as_object()
+        .and_then(|o| o.get("keys"))
+        .and_then(Value::as_array);
     keys.map(|k| k.iter()).ok_or(Error::JwksInvalid)
 }

@@ -2,9 +2,9 @@
 
 use core::fmt;
 
+use crate::Error;
 use crate::alg::Algorithm;
 use crate::claims::Claims;
-use crate::Error;
 
 /// The shortest HS256 secret accepted: RFC 7518 §3.2 asks for a key of at least the hash size.
 pub const HS256_MIN_SECRET_LEN: usize = 32;
@@ -24,7 +24,11 @@ impl<'a> Hs256Secret<'a> {
     /// # Errors
     /// [`SecretTooShort`] if it is shorter than [`HS256_MIN_SECRET_LEN`] bytes.
     pub const fn new(bytes: &'a [u8]) -> Result<Self, SecretTooShort> {
-        if bytes.len() < HS256_MIN_SECRET_LEN { Err(SecretTooShort) } else { Ok(Hs256Secret { bytes }) }
+        if bytes.len() < HS256_MIN_SECRET_LEN {
+            Err(SecretTooShort)
+        } else {
+            Ok(Hs256Secret { bytes })
+        }
     }
 
     pub(crate) fn bytes(&self) -> &'a [u8] {
@@ -44,7 +48,10 @@ pub struct SecretTooShort;
 
 impl fmt::Display for SecretTooShort {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "an HS256 secret must be at least {HS256_MIN_SECRET_LEN} bytes")
+        write!(
+            f,
+            "an HS256 secret must be at least {HS256_MIN_SECRET_LEN} bytes"
+        )
     }
 }
 
@@ -77,7 +84,14 @@ impl Default for Policy<'_> {
 impl<'a> Policy<'a> {
     /// ES256 only, no issuer or audience check, no leeway, JSON nesting of at most 16.
     pub const fn new() -> Self {
-        Policy { issuer: None, audience: None, leeway: 0, es256: true, hs256: None, max_depth: 16 }
+        Policy {
+            issuer: None,
+            audience: None,
+            leeway: 0,
+            es256: true,
+            hs256: None,
+            max_depth: 16,
+        }
     }
 
     /// Require `iss` to equal `issuer` exactly.
@@ -152,7 +166,10 @@ impl<'a> Policy<'a> {
         if now >= i128::from(claims.exp()) + leeway {
             return Err(Error::TokenExpired);
         }
-        if claims.nbf().is_some_and(|nbf| i128::from(nbf) > now + leeway) {
+        if claims
+            .nbf()
+            .is_some_and(|nbf| i128::from(nbf) > now + leeway)
+        {
             return Err(Error::TokenNotYetValid);
         }
         if let Some(want) = self.issuer

@@ -9,7 +9,7 @@ use crate::json::{self, JsonStr, Value};
 use crate::jwk::Key;
 use crate::jwks::KeySet;
 use crate::policy::Policy;
-use crate::{b64, Error};
+use crate::{Error, b64};
 
 /// Nesting allowed in a JOSE header; real headers are flat.
 const HEADER_MAX_DEPTH: u8 = 4;
@@ -40,15 +40,22 @@ impl<'t, 'b> UntrustedToken<'t, 'b> {
     /// `alg` jwtgate does not implement, any `crit`, or `b64: false`.
     pub fn parse(token: &'t [u8], buf: &'b mut [u8]) -> Result<Self, Error> {
         let mut segments = token.split(|&b| b == b'.');
-        let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) =
-            (segments.next(), segments.next(), segments.next(), segments.next())
-        else {
+        let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) = (
+            segments.next(),
+            segments.next(),
+            segments.next(),
+            segments.next(),
+        ) else {
             return Err(Error::TokenMalformed);
         };
-        let signing_input = token.get(..header_b64.len() + 1 + payload_b64.len()).ok_or(Error::TokenMalformed)?;
+        let signing_input = token
+            .get(..header_b64.len() + 1 + payload_b64.len())
+            .ok_or(Error::TokenMalformed)?;
 
         let header_len = b64::decode(header_b64, buf)?.len();
-        let (header, rest) = buf.split_at_mut_checked(header_len).ok_or(Error::TokenMalformed)?;
+        let (header, rest) = buf
+            .split_at_mut_checked(header_len)
+            .ok_or(Error::TokenMalformed)?;
         let header: &'b [u8] = header;
         let payload: &'b [u8] = b64::decode(payload_b64, rest)?;
 
@@ -71,14 +78,24 @@ impl<'t, 'b> UntrustedToken<'t, 'b> {
             Some(Value::Bool(false)) => return Err(Error::AlgNotAllowed),
             Some(_) => return Err(Error::TokenMalformed),
         }
-        let alg = header.get("alg").and_then(Value::as_str).ok_or(Error::TokenMalformed)?;
+        let alg = header
+            .get("alg")
+            .and_then(Value::as_str)
+            .ok_or(Error::TokenMalformed)?;
         let alg = Algorithm::from_name(alg).ok_or(Error::AlgNotAllowed)?;
         let kid = match header.get("kid") {
             None => None,
             Some(v) => Some(v.as_str().ok_or(Error::TokenMalformed)?),
         };
         // `jwk`, `jku`, `x5u`, `x5c`: never consulted; keys come only from the verifier.
-        Ok(UntrustedToken { signing_input, alg, kid, payload, signature, signature_len })
+        Ok(UntrustedToken {
+            signing_input,
+            alg,
+            kid,
+            payload,
+            signature,
+            signature_len,
+        })
     }
 
     /// The header's `alg`.
@@ -102,7 +119,12 @@ impl<'t, 'b> UntrustedToken<'t, 'b> {
     /// # Errors
     /// The first rule the token breaks, in this order: algorithm allowed, key found,
     /// signature, payload JSON, claim types, `exp`, `nbf`, `iss`, `aud`.
-    pub fn verify<const N: usize>(self, keys: &KeySet<N>, policy: &Policy<'_>, now: u64) -> Result<Verified<'b>, Error> {
+    pub fn verify<const N: usize>(
+        self,
+        keys: &KeySet<N>,
+        policy: &Policy<'_>,
+        now: u64,
+    ) -> Result<Verified<'b>, Error> {
         if !policy.allows(self.alg) {
             return Err(Error::AlgNotAllowed);
         }
@@ -118,30 +140,44 @@ impl<'t, 'b> UntrustedToken<'t, 'b> {
     ///
     /// # Errors
     /// As [`UntrustedToken::verify`].
-    pub fn verify_with(self, key: Option<&Key>, policy: &Policy<'_>, now: u64) -> Result<Verified<'b>, Error> {
+    pub fn verify_with(
+        self,
+        key: Option<&Key>,
+        policy: &Policy<'_>,
+        now: u64,
+    ) -> Result<Verified<'b>, Error> {
         if !policy.allows(self.alg) {
             return Err(Error::AlgNotAllowed);
         }
-        let signature = self.signature.get(..self.signature_len).ok_or(Error::SignatureInvalid)?;
+        let signature = self
+            .signature
+            .get(..self.signature_len)
+            .ok_or(Error::SignatureInvalid)?;
         match (self.alg, key) {
             (Algorithm::Es256, Some(key)) if key.alg() == Algorithm::Es256 => {
                 key.es256_key().verify(self.signing_input, signature)?;
             }
             (Algorithm::Hs256, None) => {
                 let secret = policy.hs256_secret().ok_or(Error::AlgNotAllowed)?;
-                let mut mac = Hmac::<Sha256>::new_from_slice(secret.bytes()).map_err(|_| Error::SignatureInvalid)?;
+                let mut mac = Hmac::<Sha256>::new_from_slice(secret.bytes())
+                    .map_err(|_| Error::SignatureInvalid)?;
                 mac.update(self.signing_input);
                 // Constant-time comparison of the full 32-byte tag; shorter tags never match.
                 if signature.len() != 32 {
                     return Err(Error::SignatureInvalid);
                 }
-                mac.verify_slice(signature).map_err(|_| Error::SignatureInvalid)?;
+                mac.verify_slice(signature)
+                    .map_err(|_| Error::SignatureInvalid)?;
             }
             _ => return Err(Error::KeyNotFound),
         }
         let claims = Claims::parse(self.payload, policy.json_depth())?;
         policy.check(&claims, now)?;
-        Ok(Verified { alg: self.alg, kid: self.kid, claims })
+        Ok(Verified {
+            alg: self.alg,
+            kid: self.kid,
+            claims,
+        })
     }
 }
 
@@ -182,7 +218,9 @@ impl<'b> Verified<'b> {
     /// [`Error::ClaimInvalid`] if the payload does not fit `T`.
     #[cfg(feature = "serde")]
     pub fn deserialize<T: serde::Deserialize<'b>>(&self) -> Result<T, Error> {
-        serde_json_core::from_slice(self.claims.raw()).map(|(t, _)| t).map_err(|_| Error::ClaimInvalid)
+        serde_json_core::from_slice(self.claims.raw())
+            .map(|(t, _)| t)
+            .map_err(|_| Error::ClaimInvalid)
     }
 }
 
