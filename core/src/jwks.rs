@@ -100,13 +100,22 @@ impl<const N: usize> KeySet<N> {
     /// # Errors
     /// [`Error::KeyNotFound`] when no key fits or more than one does (ambiguous).
     pub fn select(&self, kid: Option<JsonStr<'_>>, alg: Algorithm) -> Result<&Key, Error> {
+        match self.selection(kid, alg) {
+            Selection::One(key) => Ok(key),
+            Selection::None | Selection::Ambiguous => Err(Error::KeyNotFound),
+        }
+    }
+
+    /// Like [`KeySet::select`], but tells "no such key" (worth a refetch) from "ambiguous".
+    pub(crate) fn selection(&self, kid: Option<JsonStr<'_>>, alg: Algorithm) -> Selection<'_> {
         let mut fitting = self
             .keys
             .iter()
             .filter(|k| k.alg() == alg && kid.is_none_or(|kid| k.matches_kid(kid)));
         match (fitting.next(), fitting.next()) {
-            (Some(key), None) => Ok(key),
-            _ => Err(Error::KeyNotFound),
+            (Some(key), None) => Selection::One(key),
+            (None, _) => Selection::None,
+            (Some(_), Some(_)) => Selection::Ambiguous,
         }
     }
 }
@@ -128,4 +137,11 @@ fn jwk_entries(document: &[u8]) -> Result<json::Elements<'_>, Error> {
         .and_then(|o| o.get("keys"))
         .and_then(Value::as_array);
     keys.map(|k| k.iter()).ok_or(Error::JwksInvalid)
+}
+
+/// The outcome of looking a token's key up.
+pub(crate) enum Selection<'k> {
+    One(&'k Key),
+    None,
+    Ambiguous,
 }

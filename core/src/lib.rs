@@ -13,18 +13,26 @@
 
 mod alg;
 mod b64;
+mod cache;
 mod claims;
 mod error;
 pub mod json;
 mod jwk;
 mod jwks;
 mod policy;
+#[cfg(feature = "critical-section")]
+mod sync;
 mod token;
 
 pub use alg::Algorithm;
+pub use cache::{
+    CacheCounters, CachePolicy, FetchOutcome, FetchTicket, Freshness, JwksCache, Step,
+};
 pub use claims::{Audience, Claims, SupabaseClaims};
 pub use error::Error;
 pub use jwk::{Es256Key, Key, MAX_KID_LEN, Unusable, parse_jwk};
 pub use jwks::{KeySet, LoadReport, inspect};
 pub use policy::{HS256_MIN_SECRET_LEN, Hs256Secret, Policy, SecretTooShort};
+#[cfg(feature = "critical-section")]
+pub use sync::SharedCache;
 pub use token::{UntrustedToken, Verified, verify};

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Shared helpers for jwtgate's workspace tests: mint tokens and key sets with real keys.
 
 use base64ct::{Base64UrlUnpadded, Encoding};

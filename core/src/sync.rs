@@ -1,0 +1,77 @@
+//! [`SharedCache`]: a [`JwksCache`] that can live in a `static` and be used from interrupt
+//! handlers and tasks alike, locked with `critical-section`.
+//!
+//! The library never picks a critical-section implementation: firmware enables one (e.g.
+//! `cortex-m/critical-section-single-core`), tests enable `critical-section/std`. Critical
+//! sections stay short: the key is copied out (about 160 bytes) and both the signature check
+//! and the fetch run with interrupts enabled.
+
+use core::cell::RefCell;
+
+use critical_section::Mutex;
+
+use crate::Error;
+use crate::cache::{CachePolicy, FetchOutcome, JwksCache, Step};
+use crate::policy::Policy;
+use crate::token::{UntrustedToken, Verified};
+
+/// A JWKS cache for a `static`.
+///
+/// ```
+/// # #[cfg(feature = "critical-section")] {
+/// static KEYS: jwtgate::SharedCache<4> = jwtgate::SharedCache::new(jwtgate::CachePolicy::DEFAULT);
+/// # }
+/// ```
+pub struct SharedCache<const N: usize> {
+    inner: Mutex<RefCell<JwksCache<N>>>,
+}
+
+impl<const N: usize> SharedCache<N> {
+    /// A cold cache, usable in a `static` initializer.
+    pub const fn new(policy: CachePolicy) -> Self {
+        SharedCache {
+            inner: Mutex::new(RefCell::new(JwksCache::new(policy))),
+        }
+    }
+
+    /// Runs `f` on the cache inside a critical section (keep it short).
+    pub fn with<R>(&self, f: impl FnOnce(&mut JwksCache<N>) -> R) -> R {
+        critical_section::with(|cs| f(&mut self.inner.borrow_ref_mut(cs)))
+    }
+
+    /// Verifies a token like [`JwksCache::verify_blocking`], holding the lock only to decide
+    /// and to install a fetched set, never across the fetch or the signature check.
+    ///
+    /// # Errors
+    /// The catalog error for whatever check failed.
+    pub fn verify_blocking<'b>(
+        &self,
+        token: UntrustedToken<'_, 'b>,
+        policy: &Policy<'_>,
+        now: u64,
+        jwks_buf: &mut [u8],
+        mut fetch: impl FnMut(&mut [u8]) -> Result<(usize, Option<u64>), ()>,
+    ) -> Result<Verified<'b>, Error> {
+        if !token.needs_key_set() || !policy.allows(token.alg()) {
+            return token.verify_with(None, policy, now);
+        }
+        for _ in 0..2 {
+            let decision = self.with(|cache| match cache.step(now, token.kid(), token.alg()) {
+                Step::Ready { key, .. } => Ok(Ok(key.clone())),
+                Step::Fetch(ticket) => Ok(Err(ticket)),
+                Step::Wait => Err(Error::JwksFetchFailed),
+                Step::Fail(e) => Err(e),
+            })?;
+            match decision {
+                Ok(key) => return token.verify_with(Some(&key), policy, now),
+                Err(ticket) => {
+                    let fetched = fetch(jwks_buf);
+                    let outcome = FetchOutcome::from_callback(jwks_buf, fetched);
+                    // A failure is not final: the next step may still serve stale keys.
+                    let _ = self.with(|cache| cache.complete(ticket, now, outcome));
+                }
+            }
+        }
+        Err(Error::JwksFetchFailed)
+    }
+}

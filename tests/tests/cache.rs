@@ -1,0 +1,532 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+//! Deterministic JWKS cache tests: a fake clock (plain numbers) and scripted fetch outcomes.
+
+use jwtgate::{
+    Algorithm, CachePolicy, Error, FetchOutcome, Freshness, JwksCache, Policy, SharedCache, Step,
+    UntrustedToken,
+};
+use jwtgate_tests::{es256_token, hs256_token, jwk, jwks, signing_key};
+
+const T0: u64 = 1_800_000_000;
+
+fn set(kids: &[(&str, u8)]) -> String {
+    jwks(
+        &kids
+            .iter()
+            .map(|(kid, seed)| jwk(&signing_key(*seed), &format!(r#""kid":"{kid}""#)))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The outcome of one lookup, without borrows, for easy assertions.
+#[derive(Debug, PartialEq)]
+enum S {
+    Ready { kid: Option<String>, stale: bool },
+    Fetch,
+    Wait,
+    Fail(Error),
+}
+
+struct Harness {
+    cache: JwksCache<8>,
+    ticket: Option<jwtgate::FetchTicket>,
+}
+
+impl Harness {
+    fn new(policy: CachePolicy) -> Self {
+        Harness {
+            cache: JwksCache::new(policy),
+            ticket: None,
+        }
+    }
+
+    fn step(&mut self, now: u64, kid: Option<&str>) -> S {
+        let json = kid.map(|k| format!("\"{k}\""));
+        let value = json
+            .as_deref()
+            .map(|j| jwtgate::json::parse(j.as_bytes(), 1).unwrap());
+        let kid = value.and_then(|v| v.as_str());
+        match self.cache.step(now, kid, Algorithm::Es256) {
+            Step::Ready { key, stale } => S::Ready {
+                kid: key.kid().map(str::to_owned),
+                stale,
+            },
+            Step::Fetch(t) => {
+                assert!(
+                    self.ticket.replace(t).is_none(),
+                    "second ticket while one is outstanding"
+                );
+                S::Fetch
+            }
+            Step::Wait => S::Wait,
+            Step::Fail(e) => S::Fail(e),
+        }
+    }
+
+    fn complete(
+        &mut self,
+        now: u64,
+        outcome: FetchOutcome<'_>,
+    ) -> Result<jwtgate::LoadReport, Error> {
+        let t = self.ticket.take().expect("a fetch was asked for");
+        self.cache.complete(t, now, outcome)
+    }
+
+    fn serve(&mut self, now: u64, body: &str, max_age: Option<u64>) {
+        self.complete(
+            now,
+            FetchOutcome::Document {
+                body: body.as_bytes(),
+                max_age,
+            },
+        )
+        .unwrap();
+    }
+
+    /// A cache warmed at `now` with keys "a" and "b".
+    fn warm(policy: CachePolicy, now: u64) -> Self {
+        let mut h = Harness::new(policy);
+        assert_eq!(h.step(now, Some("a")), S::Fetch);
+        h.serve(now, &set(&[("a", 1), ("b", 2)]), None);
+        h
+    }
+}
+
+fn ready(kid: &str) -> S {
+    S::Ready {
+        kid: Some(kid.into()),
+        stale: false,
+    }
+}
+fn stale(kid: &str) -> S {
+    S::Ready {
+        kid: Some(kid.into()),
+        stale: true,
+    }
+}
+
+#[test]
+fn cold_start_fetches_once_then_hits() {
+    let mut h = Harness::new(CachePolicy::DEFAULT);
+    assert_eq!(h.cache.freshness(T0), Freshness::Cold);
+    assert_eq!(h.step(T0, Some("a")), S::Fetch);
+    let report = h
+        .complete(
+            T0,
+            FetchOutcome::Document {
+                body: set(&[("a", 1)]).as_bytes(),
+                max_age: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(report.loaded, 1);
+    assert_eq!(h.step(T0, Some("a")), ready("a"));
+    assert_eq!(h.step(T0 + 1, Some("a")), ready("a"));
+    let c = h.cache.counters();
+    assert_eq!(
+        (c.misses, c.hits, c.fetches_ok, c.fetches_failed),
+        (1, 2, 1, 0)
+    );
+}
+
+#[test]
+fn refreshes_at_ttl_exactly() {
+    let mut h = Harness::warm(CachePolicy::DEFAULT, T0);
+    assert_eq!(h.step(T0 + 599, Some("a")), ready("a"));
+    assert_eq!(h.step(T0 + 600, Some("a")), S::Fetch);
+    h.serve(T0 + 600, &set(&[("a", 1)]), None);
+    assert_eq!(h.cache.fresh_until(), Some(T0 + 1200));
+    assert_eq!(h.cache.counters().fetches_ok, 2);
+}
+
+#[test]
+fn warm_cache_rides_out_an_outage_until_ttl_then_fails_503() {
+    let policy = CachePolicy {
+        stale_if_error: 0,
+        ..CachePolicy::DEFAULT
+    };
+    let mut h = Harness::warm(policy, T0);
+    // Issuer goes down right after warm-up: nothing notices until the ttl.
+    for t in [T0 + 1, T0 + 300, T0 + 599] {
+        assert_eq!(h.step(t, Some("a")), ready("a"));
+    }
+    assert_eq!(h.step(T0 + 600, Some("a")), S::Fetch);
+    assert_eq!(
+        h.complete(T0 + 600, FetchOutcome::Failed),
+        Err(Error::JwksFetchFailed)
+    );
+    let e = match h.step(T0 + 600, Some("a")) {
+        S::Fail(e) => e,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        (e, e.http_status(), e.retryable()),
+        (Error::JwksFetchFailed, 503, true)
+    );
+    assert_eq!(
+        e.message(),
+        "Authentication service is temporarily unavailable."
+    );
+}
+
+#[test]
+fn failure_cooldown_makes_no_fetch_and_fails_fast() {
+    let mut h = Harness::new(CachePolicy::DEFAULT);
+    assert_eq!(h.step(T0, None), S::Fetch);
+    h.complete(T0, FetchOutcome::Failed).unwrap_err();
+    // A cold-start miss storm inside the cooldown: every request fails fast, none fetches.
+    for i in 0..1000u64 {
+        assert_eq!(h.step(T0 + i % 5, None), S::Fail(Error::JwksFetchFailed));
+    }
+    let c = h.cache.counters();
+    assert_eq!(
+        (c.misses, c.fetches_failed, c.cooldown_rejections),
+        (1, 1, 1000)
+    );
+    assert_eq!(
+        h.step(T0 + 5, None),
+        S::Fetch,
+        "the cooldown ends after failure_cooldown seconds"
+    );
+}
+
+#[test]
+fn stale_if_error_serves_counts_and_stops_exactly_at_the_limit() {
+    let mut h = Harness::warm(CachePolicy::DEFAULT, T0);
+    let expiry = T0 + 600;
+    assert_eq!(h.step(expiry, Some("a")), S::Fetch);
+    h.complete(expiry, FetchOutcome::Failed).unwrap_err();
+    let (mut served, mut fetched) = (0, 0);
+    let mut t = expiry;
+    while t < expiry + 3600 {
+        match h.step(t, Some("a")) {
+            S::Ready { stale: true, .. } => served += 1,
+            S::Fetch => {
+                assert_eq!((t - expiry) % 5, 0, "a fetch inside the cooldown at {t}");
+                fetched += 1;
+                assert_eq!(
+                    Err(Error::JwksFetchFailed),
+                    h.complete(t, FetchOutcome::Failed).map(drop)
+                );
+            }
+            other => panic!("at {t}: {other:?}"),
+        }
+        t += 1;
+    }
+    assert_eq!(h.cache.freshness(expiry + 3599), Freshness::Stale);
+    assert_eq!(h.cache.counters().stale_serves, served);
+    // One fetch attempt per cooldown window (every 5 s), every other second served stale.
+    assert_eq!((fetched, served), (3600 / 5 - 1, 3600 - (3600 / 5 - 1)));
+    assert_eq!(h.cache.counters().fetches_failed, 3600 / 5);
+    assert_eq!(h.cache.freshness(expiry + 3600), Freshness::Expired);
+    match h.step(expiry + 3600, Some("a")) {
+        S::Fetch => assert!(h.complete(expiry + 3600, FetchOutcome::Failed).is_err()),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        h.step(expiry + 3600, Some("a")),
+        S::Fail(Error::JwksFetchFailed)
+    );
+    assert_eq!(
+        h.step(expiry + 3602, Some("a")),
+        S::Fail(Error::JwksFetchFailed)
+    );
+}
+
+#[test]
+fn unknown_kid_refetches_once_per_interval_never_more() {
+    let mut h = Harness::warm(CachePolicy::DEFAULT, T0);
+    assert_eq!(h.step(T0 + 1, Some("new")), S::Fetch);
+    h.serve(T0 + 1, &set(&[("a", 1), ("b", 2)]), None);
+    // Still unknown after the refetch: answered from the cache, no fetch, for 30 s.
+    for t in T0 + 1..T0 + 31 {
+        assert_eq!(h.step(t, Some("new")), S::Fail(Error::KeyNotFound));
+        assert_eq!(
+            h.step(t, Some(&format!("attacker-{t}"))),
+            S::Fail(Error::KeyNotFound)
+        );
+    }
+    assert_eq!(h.cache.counters().unknown_kid_refreshes, 1);
+    // Rotation: the issuer now publishes "new"; the next interval picks it up.
+    assert_eq!(h.step(T0 + 31, Some("new")), S::Fetch);
+    h.serve(T0 + 31, &set(&[("new", 3), ("a", 1)]), None);
+    assert_eq!(h.step(T0 + 31, Some("new")), ready("new"));
+    assert_eq!(h.cache.counters().unknown_kid_refreshes, 2);
+}
+
+#[test]
+fn an_ambiguous_kid_is_rejected_without_a_refetch() {
+    let mut h = Harness::new(CachePolicy::DEFAULT);
+    assert_eq!(h.step(T0, Some("dup")), S::Fetch);
+    h.serve(T0, &set(&[("dup", 1), ("dup", 2)]), None);
+    assert_eq!(h.step(T0 + 100, Some("dup")), S::Fail(Error::KeyNotFound));
+    assert_eq!(
+        h.step(T0 + 100, None),
+        S::Fail(Error::KeyNotFound),
+        "no kid, two keys"
+    );
+    assert_eq!(h.cache.counters().unknown_kid_refreshes, 0);
+}
+
+#[test]
+fn an_invalid_set_leaves_a_servable_cache_intact() {
+    let mut h = Harness::warm(CachePolicy::DEFAULT, T0);
+    assert_eq!(h.step(T0 + 600, Some("a")), S::Fetch);
+    let garbage = FetchOutcome::Document {
+        body: b"<html>502 Bad Gateway</html>",
+        max_age: None,
+    };
+    assert_eq!(h.complete(T0 + 600, garbage), Err(Error::JwksInvalid));
+    assert_eq!(h.step(T0 + 600, Some("b")), stale("b"));
+    // An empty set is just as invalid, and just as harmless.
+    assert_eq!(h.step(T0 + 605, Some("a")), S::Fetch);
+    let empty = FetchOutcome::Document {
+        body: br#"{"keys":[]}"#,
+        max_age: None,
+    };
+    assert_eq!(h.complete(T0 + 605, empty), Err(Error::JwksInvalid));
+    assert_eq!(h.cache.keys().keys().len(), 2);
+    // When nothing can be served, the error says what went wrong.
+    let mut cold = Harness::new(CachePolicy::DEFAULT);
+    assert_eq!(cold.step(T0, None), S::Fetch);
+    cold.complete(
+        T0,
+        FetchOutcome::Document {
+            body: b"{}",
+            max_age: None,
+        },
+    )
+    .unwrap_err();
+    assert_eq!(cold.step(T0, None), S::Fail(Error::JwksInvalid));
+}
+
+#[test]
+fn max_age_is_honoured_and_clamped_unless_ttl_is_explicit() {
+    for (max_age, ttl) in [
+        (Some(120), 120),
+        (Some(5), 60),
+        (Some(10_000_000), 86_400),
+        (None, 600),
+    ] {
+        let mut h = Harness::new(CachePolicy::DEFAULT);
+        assert_eq!(h.step(T0, None), S::Fetch);
+        h.serve(T0, &set(&[("a", 1)]), max_age);
+        assert_eq!(h.cache.fresh_until(), Some(T0 + ttl), "max-age {max_age:?}");
+        assert_eq!(h.step(T0 + ttl - 1, None), ready("a"));
+        assert_eq!(h.step(T0 + ttl, None), S::Fetch);
+    }
+    let fixed = CachePolicy {
+        ttl: 900,
+        honor_max_age: false,
+        ..CachePolicy::DEFAULT
+    };
+    assert_eq!(fixed.effective_ttl(Some(120)), 900);
+}
+
+#[test]
+fn single_flight_one_fetch_outstanding() {
+    let mut h = Harness::new(CachePolicy::DEFAULT);
+    assert_eq!(h.step(T0, None), S::Fetch);
+    // Cold, fetch in flight: everyone else waits; nobody starts a second fetch.
+    for _ in 0..100 {
+        assert_eq!(h.step(T0 + 1, None), S::Wait);
+    }
+    h.serve(T0 + 2, &set(&[("a", 1)]), None);
+    assert_eq!(h.step(T0 + 2, None), ready("a"));
+    // Expired with a refresh in flight: stale keys are served meanwhile.
+    assert_eq!(h.step(T0 + 602, None), S::Fetch);
+    assert_eq!(h.step(T0 + 603, None), stale("a"));
+    // An abandoned fetch frees the slot after fetch_abandon_after; its late answer is ignored.
+    let old = h.ticket.take().unwrap();
+    assert_eq!(h.step(T0 + 662, None), S::Fetch);
+    let late = h.cache.complete(
+        old,
+        T0 + 663,
+        FetchOutcome::Document {
+            body: set(&[("z", 9)]).as_bytes(),
+            max_age: None,
+        },
+    );
+    assert_eq!(late, Err(Error::JwksFetchFailed));
+    assert_eq!(h.cache.keys().keys()[0].kid(), Some("a"));
+    assert_eq!(h.cache.counters().misses, 3);
+}
+
+#[test]
+fn refresh_ahead_signal() {
+    let mut h = Harness::warm(CachePolicy::DEFAULT, T0);
+    assert_eq!(h.cache.refresh_due_at(), Some(T0 + 540));
+    assert!(h.cache.poll_refresh(T0 + 539).is_none());
+    let ticket = h
+        .cache
+        .poll_refresh(T0 + 540)
+        .expect("due 60 s before expiry");
+    assert!(h.cache.poll_refresh(T0 + 541).is_none(), "single flight");
+    // Requests keep hitting while the background refresh runs.
+    assert_eq!(h.step(T0 + 541, Some("a")), ready("a"));
+    h.cache
+        .complete(
+            ticket,
+            T0 + 545,
+            FetchOutcome::NotModified { max_age: None },
+        )
+        .unwrap();
+    assert_eq!(h.cache.fresh_until(), Some(T0 + 1145));
+    // A failed background refresh waits out the cooldown before the next one.
+    let t = h.cache.poll_refresh(T0 + 1085).unwrap();
+    h.cache
+        .complete(t, T0 + 1085, FetchOutcome::Failed)
+        .unwrap_err();
+    assert_eq!(h.cache.refresh_due_at(), Some(T0 + 1090));
+    assert!(h.cache.poll_refresh(T0 + 1089).is_none());
+    assert!(h.cache.poll_refresh(T0 + 1090).is_some());
+}
+
+#[test]
+fn reference_preset_behaves_like_the_reference_system() {
+    let mut h = Harness::new(CachePolicy::REFERENCE);
+    assert_eq!(h.step(T0, Some("a")), S::Fetch);
+    // max-age is ignored: keys are cached for exactly one hour.
+    h.serve(T0, &set(&[("a", 1)]), Some(60));
+    assert_eq!(h.cache.fresh_until(), Some(T0 + 3600));
+    // An unknown kid never triggers a fetch while the cache is warm.
+    assert_eq!(h.step(T0 + 10, Some("other")), S::Fail(Error::KeyNotFound));
+    // Warm cache during an outage: works for the hour, then every miss makes one fetch and
+    // fails with ERR_AUTH_JWKS_FETCH_FAILED (no stale keys, no cooldown).
+    assert_eq!(h.step(T0 + 3599, Some("a")), ready("a"));
+    for t in T0 + 3600..T0 + 3610 {
+        assert_eq!(h.step(t, Some("a")), S::Fetch);
+        h.complete(t, FetchOutcome::Failed).unwrap_err();
+        assert_eq!(
+            h.step(t + 1, Some("a")),
+            S::Fetch,
+            "no cooldown: the next miss fetches again"
+        );
+        h.complete(t + 1, FetchOutcome::Failed).unwrap_err();
+    }
+    assert_eq!(h.cache.counters().fetches_failed, 20);
+    assert_eq!(h.cache.counters().stale_serves, 0);
+    assert!(
+        h.cache.poll_refresh(T0 + 1).is_none(),
+        "no background refresh before expiry"
+    );
+}
+
+const ISS: &str = "https://demo.supabase.co/auth/v1";
+
+fn claims(exp: u64) -> String {
+    format!(
+        r#"{{"iss":"{ISS}","aud":"authenticated","sub":"u1","exp":{exp},"role":"authenticated"}}"#
+    )
+}
+
+#[test]
+fn verify_blocking_drives_the_whole_path() {
+    let key = signing_key(7);
+    let document = jwks(&[jwk(&key, r#""kid":"k1""#)]);
+    let token = es256_token(&key, r#"{"alg":"ES256","kid":"k1"}"#, &claims(T0 + 3600));
+    let policy = Policy::new().issuer(ISS).audience("authenticated");
+    let mut cache = JwksCache::<4>::new(CachePolicy::DEFAULT);
+    let mut fetches = 0;
+    let mut up = true;
+    let mut jwks_buf = [0u8; 4096];
+    for now in [T0, T0 + 1, T0 + 700, T0 + 701, T0 + 4200, T0 + 4201] {
+        let mut buf = [0u8; 2048];
+        let untrusted = UntrustedToken::parse(token.as_bytes(), &mut buf).unwrap();
+        let result = cache.verify_blocking(
+            untrusted,
+            &policy,
+            now,
+            &mut jwks_buf,
+            |out: &mut [u8]| {
+                fetches += 1;
+                if !up {
+                    return Err(());
+                }
+                out[..document.len()].copy_from_slice(document.as_bytes());
+                Ok((document.len(), None))
+            },
+        );
+        match now - T0 {
+            0 | 1 => assert!(result.unwrap().claims().sub().unwrap().eq_str("u1")),
+            700 | 701 => assert!(result.is_ok(), "stale keys verify during the outage"),
+            // Past ttl + stale_if_error (600 + 3600): nothing left to serve, and the cooldown
+            // keeps the second request from fetching again.
+            _ => assert_eq!(result.unwrap_err(), Error::JwksFetchFailed),
+        }
+        up = false;
+    }
+    // Cold fetch, one failed refresh at 700, one more failed at 4200.
+    assert_eq!(fetches, 3);
+}
+
+#[test]
+fn hs256_fallback_works_with_the_key_set_unreachable() {
+    let secret = [0x42u8; 32];
+    let policy = Policy::new().hs256(jwtgate::Hs256Secret::new(&secret).unwrap());
+    let token = hs256_token(&secret, r#"{"alg":"HS256","typ":"JWT"}"#, &claims(T0 + 60));
+    let mut cache = JwksCache::<4>::new(CachePolicy::DEFAULT);
+    let mut buf = [0u8; 1024];
+    let untrusted = UntrustedToken::parse(token.as_bytes(), &mut buf).unwrap();
+    let verified = cache
+        .verify_blocking(untrusted, &policy, T0, &mut [0u8; 16], |_: &mut [u8]| {
+            panic!("HS256 must not fetch")
+        })
+        .unwrap();
+    assert_eq!(verified.alg(), Algorithm::Hs256);
+    assert_eq!(cache.counters(), jwtgate::CacheCounters::default());
+}
+
+static SHARED: SharedCache<4> = SharedCache::new(CachePolicy::DEFAULT);
+
+#[test]
+fn shared_cache_in_a_static_fetches_once_across_threads() {
+    let key = signing_key(9);
+    let document = jwks(&[jwk(&key, r#""kid":"s""#)]);
+    let token = es256_token(&key, r#"{"alg":"ES256","kid":"s"}"#, &claims(T0 + 60));
+    let fetches = std::sync::atomic::AtomicU32::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            scope.spawn(|| {
+                let mut verified = 0;
+                for _ in 0..2000 {
+                    let mut buf = [0u8; 1024];
+                    let mut jwks_buf = [0u8; 1024];
+                    let untrusted = UntrustedToken::parse(token.as_bytes(), &mut buf).unwrap();
+                    let result = SHARED.verify_blocking(
+                        untrusted,
+                        &Policy::new(),
+                        T0,
+                        &mut jwks_buf,
+                        |out: &mut [u8]| {
+                            fetches.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            std::thread::sleep(std::time::Duration::from_millis(20));
+                            out[..document.len()].copy_from_slice(document.as_bytes());
+                            Ok((document.len(), Some(300)))
+                        },
+                    );
+                    // Racing a cold cache, a thread may be told to retry (Wait -> 503).
+                    match result {
+                        Ok(v) => {
+                            assert!(v.claims().sub().unwrap().eq_str("u1"));
+                            verified += 1;
+                            if verified == 20 {
+                                return;
+                            }
+                        }
+                        Err(e) => {
+                            assert_eq!(e, Error::JwksFetchFailed);
+                            std::thread::sleep(std::time::Duration::from_millis(1));
+                        }
+                    }
+                }
+                panic!("never verified");
+            });
+        }
+    });
+    assert_eq!(fetches.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let c = SHARED.with(|cache| cache.counters());
+    assert_eq!((c.misses, c.fetches_ok), (1, 1));
+    assert_eq!(c.hits, 8 * 20, "{c:?}");
+}
