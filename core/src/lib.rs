@@ -7,7 +7,9 @@
         clippy::indexing_slicing,
         clippy::panic,
         clippy::unwrap_used,
-        clippy::expect_used
+        clippy::expect_used,
+        clippy::std_instead_of_core,
+        clippy::alloc_instead_of_core
     )
 )]
 

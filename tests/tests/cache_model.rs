@@ -308,7 +308,7 @@ proptest! {
         let mut superseded = 0;
         for op in ops {
             world.apply(op);
-            superseded += world.model.superseded.len() as u64;
+            superseded += u64::try_from(world.model.superseded.len()).unwrap();
             world.late_answers();
         }
         let c = world.cache.counters();

@@ -1,0 +1,240 @@
+//! `jwtgate serve`: a forward-auth server for nginx `auth_request`, Traefik ForwardAuth and
+//! Envoy ext_authz (HTTP), with a built-in development issuer when no issuer is configured.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use jwtgate::CachePolicy;
+use jwtgate_std::dev_issuer::DevIssuer;
+use jwtgate_std::{Verifier, VerifierConfig};
+
+/// `jwtgate serve` flags. Cache policy values are seconds.
+#[derive(clap::Args, Debug)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Supabase project URL: derives the JWKS URL, `iss` and `aud`.
+    #[arg(long, env = "SUPABASE_URL")]
+    supabase_url: Option<String>,
+    /// JWK Set URL (overrides the one derived from --supabase-url).
+    #[arg(long)]
+    jwks_url: Option<String>,
+    /// Required issuer (`iss`).
+    #[arg(long)]
+    iss: Option<String>,
+    /// Required audience (`aud`).
+    #[arg(long)]
+    aud: Option<String>,
+    /// Also accept HS256 tokens MACed with this file's bytes (the legacy JWT secret).
+    #[arg(long, value_name = "FILE")]
+    hs256_secret_file: Option<PathBuf>,
+    /// Seconds of clock skew tolerated on exp/nbf.
+    #[arg(long, default_value_t = 0)]
+    leeway: u64,
+    /// Fixed key-set ttl; overrides the response's Cache-Control max-age. [default: 600, or max-age]
+    #[arg(long)]
+    ttl: Option<u64>,
+    /// How long past ttl keys keep verifying while refreshes fail.
+    #[arg(long, default_value_t = CachePolicy::DEFAULT.stale_if_error)]
+    stale_if_error: u64,
+    /// After a failed fetch, how long misses fail fast without fetching.
+    #[arg(long, default_value_t = CachePolicy::DEFAULT.failure_cooldown)]
+    failure_cooldown: u64,
+    /// Least time between refetches caused by an unknown kid.
+    #[arg(long, default_value_t = CachePolicy::DEFAULT.unknown_kid_min_interval)]
+    unknown_kid_interval: u64,
+    /// Total timeout of one JWKS fetch.
+    #[arg(long, default_value_t = 5)]
+    fetch_timeout: u64,
+}
+
+#[derive(Clone)]
+struct App {
+    verifier: Verifier,
+    dev: Option<DevIssuer>,
+}
+
+pub(crate) fn run(args: ServeArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail(&format!("cannot start the runtime: {e}")),
+    };
+    runtime.block_on(serve(args))
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("jwtgate serve: {message}");
+    ExitCode::from(2)
+}
+
+async fn serve(args: ServeArgs) -> ExitCode {
+    let (mut config, dev) = match (&args.jwks_url, &args.supabase_url) {
+        (Some(url), _) => {
+            let base = args.supabase_url.as_deref().map(VerifierConfig::supabase);
+            (
+                VerifierConfig {
+                    jwks_url: url.clone(),
+                    ..base.unwrap_or_else(|| VerifierConfig::new(url.clone()))
+                },
+                None,
+            )
+        }
+        (None, Some(project)) => (VerifierConfig::supabase(project), None),
+        (None, None) => match DevIssuer::start() {
+            Ok(dev) => (VerifierConfig::supabase(dev.base_url()), Some(dev)),
+            Err(e) => return fail(&format!("cannot start the development issuer: {e}")),
+        },
+    };
+    if args.iss.is_some() {
+        config.issuer.clone_from(&args.iss);
+    }
+    if args.aud.is_some() {
+        config.audience.clone_from(&args.aud);
+    }
+    config.leeway = args.leeway;
+    if let Some(path) = &args.hs256_secret_file {
+        match std::fs::read(path) {
+            Ok(secret) => config.hs256_secret = Some(secret),
+            Err(e) => return fail(&format!("cannot read {}: {e}", path.display())),
+        }
+    }
+    config.cache = CachePolicy {
+        ttl: args.ttl.unwrap_or(CachePolicy::DEFAULT.ttl),
+        honor_max_age: args.ttl.is_none(),
+        stale_if_error: args.stale_if_error,
+        failure_cooldown: args.failure_cooldown,
+        unknown_kid_min_interval: args.unknown_kid_interval,
+        fetch_abandon_after: args.fetch_timeout.saturating_add(5),
+        ..CachePolicy::DEFAULT
+    };
+    config.fetch.timeout = Duration::from_secs(args.fetch_timeout);
+    config.fetch.connect_timeout = config.fetch.connect_timeout.min(config.fetch.timeout);
+    let verifier = match Verifier::new(config) {
+        Ok(v) => v,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let listener = match tokio::net::TcpListener::bind(args.listen).await {
+        Ok(l) => l,
+        Err(e) => return fail(&format!("cannot listen on {}: {e}", args.listen)),
+    };
+    let addr = listener.local_addr().unwrap_or(args.listen);
+    let _refresh = verifier.spawn_refresh();
+    announce(addr, verifier.config(), dev.as_ref());
+
+    let mut router = Router::new()
+        .route("/auth", get(auth))
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz));
+    if dev.is_some() {
+        router = router.route("/dev/token", get(dev_token));
+    }
+    let app = router.with_state(App { verifier, dev });
+    match axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&format!("server error: {e}")),
+    }
+}
+
+/// The first stdout line is machine-readable (`listening on ADDR`), for scripts and tests.
+fn announce(addr: SocketAddr, config: &VerifierConfig, dev: Option<&DevIssuer>) {
+    println!("listening on {addr}");
+    println!("  JWKS      {}", config.jwks_url);
+    println!(
+        "  issuer    {}",
+        config.issuer.as_deref().unwrap_or("(any)")
+    );
+    println!(
+        "  audience  {}",
+        config.audience.as_deref().unwrap_or("(any)")
+    );
+    if let Some(dev) = dev {
+        println!();
+        println!(
+            "Development issuer at {} (no --supabase-url or --jwks-url given). Try:",
+            dev.base_url()
+        );
+        println!("  TOKEN=$(curl -s http://{addr}/dev/token)");
+        println!("  curl -i -H \"Authorization: Bearer $TOKEN\" http://{addr}/auth");
+        println!(
+            "  curl -s -X POST '{}/dev/outage?mode=down'   # simulate an issuer outage",
+            dev.base_url()
+        );
+        println!("  curl -s http://{addr}/metrics");
+    }
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}
+
+/// `GET /auth`: 200 with `X-Auth-Sub`/`X-Auth-Role`, or the catalog error as JSON.
+async fn auth(State(app): State<App>, headers: HeaderMap) -> Response {
+    match app.verifier.authorize(&headers).await {
+        Ok(claims) => {
+            let mut response = StatusCode::OK.into_response();
+            let out = response.headers_mut();
+            for (name, value) in [("x-auth-sub", &claims.sub), ("x-auth-role", &claims.role)] {
+                if let Some(v) = value.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+                    out.insert(name, v);
+                }
+            }
+            response
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn metrics(State(app): State<App>) -> Response {
+    let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    (
+        [(header::CONTENT_TYPE, content_type)],
+        app.verifier.encode_metrics(),
+    )
+        .into_response()
+}
+
+/// `GET /readyz`: 200 once a key set is loaded (fresh or stale-if-error), else 503.
+async fn readyz(State(app): State<App>) -> Response {
+    if app.verifier.is_ready() {
+        (StatusCode::OK, "ready\n").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "no key set loaded\n").into_response()
+    }
+}
+
+/// `GET /dev/token` (development issuer only): a fresh valid token, valid for an hour.
+async fn dev_token(State(app): State<App>) -> Response {
+    match &app.dev {
+        Some(dev) => format!("{}\n", dev.mint(Duration::from_secs(3600))).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}

@@ -1,0 +1,204 @@
+//! A tower [`Layer`] and an axum extractor: verified claims in request extensions, failures
+//! answered with the catalog's JSON body and status (and `Retry-After` on 503).
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::body::Body;
+use axum::extract::FromRequestParts;
+use axum::http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header, request::Parts};
+use axum::response::IntoResponse;
+use jwtgate::{Algorithm, Error};
+use tower::{Layer, Service};
+
+use crate::verifier::{DEFAULT_MAX_TOKEN_LEN, Verifier};
+
+/// The claims of a verified token, owned, as the layer stores them in request extensions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthClaims {
+    /// The algorithm that verified the token.
+    pub alg: Algorithm,
+    /// The header's `kid`.
+    pub kid: Option<String>,
+    /// `sub`
+    pub sub: Option<String>,
+    /// `role` (Supabase)
+    pub role: Option<String>,
+    /// The whole payload, as JSON text, for the application's own claims.
+    pub payload: String,
+}
+
+impl AuthClaims {
+    fn from_verified(v: &jwtgate::Verified<'_>) -> AuthClaims {
+        let decode = |s: jwtgate::json::JsonStr<'_>| s.chars().collect::<String>();
+        let claims = v.claims();
+        AuthClaims {
+            alg: v.alg(),
+            kid: v.kid().map(decode),
+            sub: claims.sub().map(decode),
+            role: claims.get("role").and_then(|r| r.as_str()).map(decode),
+            payload: String::from_utf8_lossy(claims.raw()).into_owned(),
+        }
+    }
+}
+
+/// An error answered as JSON: `{"valid":false,"code":…,"status":…,"retryable":…,"message":…}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuthError {
+    /// The catalog error.
+    pub error: Error,
+    /// Seconds for `Retry-After` on 503 answers.
+    pub retry_after: u64,
+}
+
+/// The JSON body jwtgate answers a rejected token with (the same shape as `jwtgate verify`).
+pub fn error_body(error: Error) -> String {
+    // Written by hand to keep the contract's member order; every value is a catalog constant.
+    format!(
+        r#"{{"valid":false,"code":{},"status":{},"retryable":{},"message":{}}}"#,
+        serde_json::Value::from(error.code()),
+        error.http_status(),
+        error.retryable(),
+        serde_json::Value::from(error.message()),
+    )
+}
+
+impl IntoResponse for AuthError {
+    fn into_response(self) -> axum::response::Response {
+        let status =
+            StatusCode::from_u16(self.error.http_status()).unwrap_or(StatusCode::UNAUTHORIZED);
+        let mut response = (
+            status,
+            [(header::CONTENT_TYPE, "application/json")],
+            error_body(self.error),
+        )
+            .into_response();
+        if self.error.retryable() {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(self.retry_after.max(1)),
+            );
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+/// The bearer token of a request, if it has one (`Authorization: Bearer <token>`).
+pub fn bearer(headers: &HeaderMap) -> Option<&[u8]> {
+    let value = headers.get(header::AUTHORIZATION)?.as_bytes();
+    let (scheme, token) = value.split_at_checked(7)?;
+    scheme
+        .eq_ignore_ascii_case(b"bearer ")
+        .then_some(token)
+        .filter(|t| !t.is_empty())
+}
+
+impl Verifier {
+    /// Verifies a request's bearer token into owned claims (allocates only for the result).
+    ///
+    /// # Errors
+    /// [`AuthError`] with the catalog error, ready to be answered.
+    pub async fn authorize(&self, headers: &HeaderMap) -> Result<AuthClaims, AuthError> {
+        let retry_after = self.config().cache.failure_cooldown;
+        let fail = |error| AuthError { error, retry_after };
+        // Rejections before verification are still verification outcomes, for the metrics.
+        let early = |error| {
+            self.metrics()
+                .record(Err(error), core::time::Duration::ZERO);
+            fail(error)
+        };
+        let token = bearer(headers).ok_or_else(|| early(Error::TokenMissing))?;
+        if token.len() > DEFAULT_MAX_TOKEN_LEN {
+            return Err(early(Error::TokenMalformed));
+        }
+        let mut buf = [0u8; DEFAULT_MAX_TOKEN_LEN];
+        let verified = self.verify(token, &mut buf).await.map_err(fail)?;
+        Ok(AuthClaims::from_verified(&verified))
+    }
+}
+
+/// Requires a valid bearer token on every request of the wrapped service.
+#[derive(Clone, Debug)]
+pub struct AuthLayer {
+    verifier: Verifier,
+}
+
+impl AuthLayer {
+    /// A layer verifying with `verifier`.
+    pub fn new(verifier: Verifier) -> Self {
+        AuthLayer { verifier }
+    }
+}
+
+impl<S> Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+    fn layer(&self, inner: S) -> AuthService<S> {
+        AuthService {
+            inner,
+            verifier: self.verifier.clone(),
+        }
+    }
+}
+
+/// The service [`AuthLayer`] produces.
+#[derive(Clone, Debug)]
+pub struct AuthService<S> {
+    inner: S,
+    verifier: Verifier,
+}
+
+impl<S> Service<Request<Body>> for AuthService<S>
+where
+    S: Service<Request<Body>, Response = Response<Body>, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<Body>) -> Self::Future {
+        // The clone that was polled ready serves this request (tower's usual dance).
+        let ready = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, ready);
+        let verifier = self.verifier.clone();
+        Box::pin(async move {
+            match verifier.authorize(request.headers()).await {
+                Ok(claims) => {
+                    request.extensions_mut().insert(claims);
+                    inner.call(request).await
+                }
+                Err(e) => Ok(e.into_response()),
+            }
+        })
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AuthClaims {
+    type Rejection = AuthError;
+
+    /// Takes the claims [`AuthLayer`] stored; without the layer, a request is unauthenticated.
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, AuthError> {
+        parts
+            .extensions
+            .get::<AuthClaims>()
+            .cloned()
+            .ok_or(AuthError {
+                error: Error::TokenMissing,
+                retry_after: 0,
+            })
+    }
+}

@@ -1,0 +1,20 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+pub mod fetch;
+mod layer;
+mod metrics;
+mod verifier;
+
+#[cfg(feature = "dev-issuer")]
+pub mod dev_issuer;
+
+pub use fetch::{
+    Document, FetchConfig, FetchError, FetchOutcome, JwksFetcher, LoadError, Origin,
+    fetch_file_or_url,
+};
+pub use layer::{AuthClaims, AuthError, AuthLayer, AuthService, bearer, error_body};
+pub use metrics::Metrics;
+pub use verifier::{
+    ConfigError, DEFAULT_MAX_TOKEN_LEN, KEY_CAPACITY, Verifier, VerifierConfig, unix_now,
+};

@@ -1,0 +1,399 @@
+//! [`Verifier`]: the core JWKS cache behind a lock, fed by the HTTP fetcher, shared by every
+//! task and thread of a server.
+//!
+//! The policy (single flight, cooldown, stale-if-error, unknown-kid interval) is the core's;
+//! this module only owns the clock, the lock, the fetch task and the metrics. A warm verify
+//! takes the lock once to pick the key, copies it out, and checks the signature unlocked: no
+//! allocation, no await.
+
+use std::fmt;
+use std::pin::pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use jwtgate::{
+    CacheCounters, CachePolicy, Error, FetchOutcome as CoreOutcome, FetchTicket, Freshness,
+    Hs256Secret, JwksCache, Key, Policy, Step, UntrustedToken, Verified,
+};
+use tokio::sync::Notify;
+
+use crate::fetch::{FetchConfig, FetchError, FetchOutcome, JwksFetcher};
+use crate::metrics::Metrics;
+
+/// Keys held by a [`Verifier`]: Azure AD publishes about 10, Supabase 1-3.
+pub const KEY_CAPACITY: usize = 32;
+
+/// The longest token a [`Verifier`] accepts by default, in bytes.
+pub const DEFAULT_MAX_TOKEN_LEN: usize = 16 * 1024;
+
+/// What a [`Verifier`] checks tokens against.
+#[derive(Clone)]
+pub struct VerifierConfig {
+    /// The JWK Set URL, e.g. `{SUPABASE_URL}/auth/v1/.well-known/jwks.json`.
+    pub jwks_url: String,
+    /// Required `iss`, if any.
+    pub issuer: Option<String>,
+    /// Required `aud`, if any.
+    pub audience: Option<String>,
+    /// Seconds of clock skew tolerated on `exp`/`nbf`.
+    pub leeway: u64,
+    /// The legacy shared secret: enables HS256 (opt-in outage fallback). At least 32 bytes.
+    pub hs256_secret: Option<Vec<u8>>,
+    /// The cache policy.
+    pub cache: CachePolicy,
+    /// HTTP fetch timeouts and body cap.
+    pub fetch: FetchConfig,
+}
+
+impl fmt::Debug for VerifierConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifierConfig")
+            .field("jwks_url", &self.jwks_url)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("leeway", &self.leeway)
+            .field("hs256_secret", &self.hs256_secret.as_ref().map(|_| ".."))
+            .field("cache", &self.cache)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VerifierConfig {
+    /// A config for a JWKS URL with the default cache policy and no claim checks.
+    pub fn new(jwks_url: impl Into<String>) -> Self {
+        VerifierConfig {
+            jwks_url: jwks_url.into(),
+            issuer: None,
+            audience: None,
+            leeway: 0,
+            hs256_secret: None,
+            cache: CachePolicy::DEFAULT,
+            fetch: FetchConfig::default(),
+        }
+    }
+
+    /// Supabase Auth: JWKS at `{url}/auth/v1/.well-known/jwks.json`, `iss` `{url}/auth/v1`,
+    /// `aud` `authenticated`.
+    pub fn supabase(project_url: &str) -> Self {
+        let base = project_url.trim_end_matches('/');
+        VerifierConfig {
+            issuer: Some(format!("{base}/auth/v1")),
+            audience: Some("authenticated".to_owned()),
+            ..VerifierConfig::new(format!("{base}/auth/v1/.well-known/jwks.json"))
+        }
+    }
+}
+
+/// Why a [`Verifier`] could not be built.
+#[derive(Debug)]
+pub enum ConfigError {
+    /// The HS256 secret is shorter than 32 bytes.
+    SecretTooShort,
+    /// The HTTP client could not be built.
+    Fetch(FetchError),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::SecretTooShort => jwtgate::SecretTooShort.fmt(f),
+            ConfigError::Fetch(e) => write!(f, "cannot build the JWKS fetcher: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// A shareable verifier: `Send + Sync`, cheap to clone (an `Arc`).
+#[derive(Clone)]
+pub struct Verifier {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    config: VerifierConfig,
+    fetcher: JwksFetcher,
+    state: Mutex<State>,
+    /// Woken whenever a fetch completes, so waiters re-check the cache.
+    fetched: Notify,
+    metrics: Metrics,
+}
+
+struct State {
+    cache: JwksCache<KEY_CAPACITY>,
+    /// The ETag of the held set, for `If-None-Match`.
+    etag: Option<String>,
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field("config", &self.shared.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Unix seconds from the system clock (0 if it is set before 1970).
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// How one lookup resolved, with the key copied out of the lock.
+enum Decision {
+    Ready(Key),
+    Fetch(FetchTicket),
+    Wait,
+    Fail(Error),
+}
+
+impl Verifier {
+    /// Builds a verifier (cold: the first request or [`Verifier::refresh`] fetches).
+    ///
+    /// # Errors
+    /// [`ConfigError`] for a short HS256 secret or an HTTP client that cannot be built.
+    pub fn new(config: VerifierConfig) -> Result<Self, ConfigError> {
+        if let Some(secret) = &config.hs256_secret {
+            Hs256Secret::new(secret).map_err(|_| ConfigError::SecretTooShort)?;
+        }
+        let fetcher = JwksFetcher::new(config.fetch.clone()).map_err(ConfigError::Fetch)?;
+        let state = State {
+            cache: JwksCache::new(config.cache),
+            etag: None,
+        };
+        let shared = Arc::new(Shared {
+            config,
+            fetcher,
+            state: Mutex::new(state),
+            fetched: Notify::new(),
+            metrics: Metrics::new(),
+        });
+        Ok(Verifier { shared })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &VerifierConfig {
+        &self.shared.config
+    }
+
+    /// The metrics this verifier records (Prometheus text via [`Metrics::encode`]).
+    pub fn metrics(&self) -> &Metrics {
+        &self.shared.metrics
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // The state stays consistent even if a holder panicked: every update is one call.
+        self.shared
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The cache's counters.
+    pub fn counters(&self) -> CacheCounters {
+        self.state().cache.counters()
+    }
+
+    /// Usable keys held now.
+    pub fn key_count(&self) -> usize {
+        self.state().cache.keys().keys().len()
+    }
+
+    /// Where the held set stands now.
+    pub fn freshness(&self) -> Freshness {
+        self.state().cache.freshness(unix_now())
+    }
+
+    /// Whether a set is held that can verify tokens now (fresh or stale-if-error).
+    pub fn is_ready(&self) -> bool {
+        matches!(self.freshness(), Freshness::Fresh | Freshness::Stale)
+    }
+
+    fn policy(&self) -> Policy<'_> {
+        let c = &self.shared.config;
+        let mut policy = Policy::new().leeway(c.leeway);
+        if let Some(iss) = &c.issuer {
+            policy = policy.issuer(iss);
+        }
+        if let Some(aud) = &c.audience {
+            policy = policy.audience(aud);
+        }
+        if let Some(secret) = c
+            .hs256_secret
+            .as_deref()
+            .and_then(|s| Hs256Secret::new(s).ok())
+        {
+            policy = policy.hs256(secret);
+        }
+        policy
+    }
+
+    /// Verifies `token`, decoding into `buf` (which bounds the accepted token size: about
+    /// 3/4 of the token length is needed). Records the outcome and latency in the metrics.
+    ///
+    /// # Errors
+    /// The catalog [`Error`] for whatever check failed.
+    pub async fn verify<'b>(&self, token: &[u8], buf: &'b mut [u8]) -> Result<Verified<'b>, Error> {
+        let started = Instant::now();
+        let result = self.verify_unrecorded(token, buf).await;
+        self.shared.metrics.record(
+            result.as_ref().map(|_| ()).map_err(|e| *e),
+            started.elapsed(),
+        );
+        if let Err(e) = &result {
+            tracing::debug!(code = e.code(), "token rejected");
+        }
+        result
+    }
+
+    async fn verify_unrecorded<'b>(
+        &self,
+        token: &[u8],
+        buf: &'b mut [u8],
+    ) -> Result<Verified<'b>, Error> {
+        let token = UntrustedToken::parse(token, buf)?;
+        let policy = self.policy();
+        if !token.needs_key_set() || !policy.allows(token.alg()) {
+            return token.verify_with(None, &policy, unix_now());
+        }
+        // Round 1 may start (or wait for) a fetch; round 2 decides on its result; round 3
+        // covers a fetch that completed between our check and our wait.
+        for _ in 0..3 {
+            let mut fetched = pin!(self.shared.fetched.notified());
+            fetched.as_mut().enable();
+            let now = unix_now();
+            let decision = match self.state().cache.step(now, token.kid(), token.alg()) {
+                Step::Ready { key, .. } => Decision::Ready(key.clone()),
+                Step::Fetch(ticket) => Decision::Fetch(ticket),
+                Step::Wait => Decision::Wait,
+                Step::Fail(e) => Decision::Fail(e),
+            };
+            match decision {
+                Decision::Ready(key) => return token.verify_with(Some(&key), &policy, now),
+                Decision::Fail(e) => return Err(e),
+                Decision::Fetch(ticket) => {
+                    // The fetch runs as its own task so that a caller going away (client
+                    // disconnect) never strands the ticket; everyone waits for its result.
+                    let verifier = self.clone();
+                    tokio::spawn(async move { verifier.fetch(ticket).await });
+                }
+                Decision::Wait => {}
+            }
+            let patience = self.shared.config.fetch.timeout + Duration::from_secs(1);
+            if tokio::time::timeout(patience, fetched).await.is_err() {
+                return Err(Error::JwksFetchFailed);
+            }
+        }
+        Err(Error::JwksFetchFailed)
+    }
+
+    /// Runs the fetch a ticket allows and hands the result to the cache.
+    async fn fetch(&self, ticket: FetchTicket) {
+        let etag = self.state().etag.clone();
+        let result = self
+            .shared
+            .fetcher
+            .fetch(&self.shared.config.jwks_url, etag.as_deref())
+            .await;
+        let now = unix_now();
+        let mut state = self.state();
+        let outcome = match &result {
+            Ok(FetchOutcome::Fetched { body, max_age, .. }) => CoreOutcome::Document {
+                body,
+                max_age: *max_age,
+            },
+            Ok(FetchOutcome::NotModified { max_age }) => {
+                CoreOutcome::NotModified { max_age: *max_age }
+            }
+            // A body over the cap was fetched but is unusable: an empty document is
+            // exactly as invalid, and reports ERR_AUTH_JWKS_INVALID.
+            Err(FetchError::TooLarge { .. }) => CoreOutcome::Document {
+                body: &[],
+                max_age: None,
+            },
+            Err(_) => CoreOutcome::Failed,
+        };
+        let installed = state.cache.complete(ticket, now, outcome);
+        match (&installed, &result) {
+            (Ok(report), Ok(FetchOutcome::Fetched { etag, .. })) => {
+                state.etag.clone_from(etag);
+                drop(state);
+                if report.overflow > 0 {
+                    tracing::warn!(
+                        overflow = report.overflow,
+                        capacity = KEY_CAPACITY,
+                        "JWK Set has more usable keys than the capacity"
+                    );
+                }
+                tracing::info!(
+                    loaded = report.loaded,
+                    skipped = report.skipped,
+                    "JWK Set installed"
+                );
+            }
+            (Ok(_), _) => {
+                drop(state);
+                tracing::debug!("JWK Set revalidated (304)");
+            }
+            (Err(code), _) => {
+                // Without a usable set, the next fetch must not be conditional.
+                state.etag = None;
+                drop(state);
+                match &result {
+                    Err(e) => tracing::warn!(code = code.code(), error = %e, "JWKS fetch failed"),
+                    Ok(_) => {
+                        tracing::warn!(code = code.code(), "JWKS fetch returned an unusable set")
+                    }
+                }
+            }
+        }
+        self.shared.fetched.notify_waiters();
+    }
+
+    /// Fetches now if the cache wants a refresh (cold, expiring within `refresh_ahead`, or
+    /// expired) and no fetch is in flight or cooling down; returns once that fetch completed.
+    /// Returns whether a fetch ran.
+    pub async fn refresh(&self) -> bool {
+        let ticket = self.state().cache.poll_refresh(unix_now());
+        match ticket {
+            Some(ticket) => {
+                self.fetch(ticket).await;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Spawns the background refresh task: it keeps the set fresh ahead of expiry (with up to
+    /// 10 % jitter so a fleet does not refresh in lockstep), so requests never wait for a
+    /// fetch after the first. The task stops when every other clone of the verifier is gone.
+    pub fn spawn_refresh(&self) -> tokio::task::JoinHandle<()> {
+        let weak = Arc::downgrade(&self.shared);
+        tokio::spawn(async move {
+            loop {
+                let Some(shared) = weak.upgrade() else { return };
+                let verifier = Verifier { shared };
+                verifier.refresh().await;
+                let now = unix_now();
+                let due = verifier.state().cache.refresh_due_at().unwrap_or(now);
+                let ttl = verifier.shared.config.cache.ttl;
+                drop(verifier);
+                let wait = due
+                    .saturating_sub(now)
+                    .saturating_add(jitter(ttl / 10))
+                    .max(1);
+                tokio::time::sleep(Duration::from_secs(wait.min(60))).await;
+            }
+        })
+    }
+}
+
+/// A random number of seconds in `0..=max`, from the std hasher's per-process random keys.
+fn jitter(max: u64) -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    if max == 0 {
+        return 0;
+    }
+    RandomState::new().hash_one(Instant::now()) % (max + 1)
+}

@@ -1,0 +1,209 @@
+//! Link check: jwtgate's whole verify path in Cortex-M4F firmware (`thumbv7em-none-eabihf`,
+//! QEMU `mps2-an386`) with no global allocator and no `alloc` crate.
+//!
+//! It verifies the RFC 7515 A.3 token (must pass) and a copy with one signature character
+//! changed (must fail with `SignatureInvalid`), prints the peak stack of one verify (stack
+//! painting), the static sizes of `KeySet<4>` / `KeySet<32>` and the instruction count of
+//! one verify (SysTick on the 1 MHz reference clock under `-icount shift=0`), and exits
+//! through semihosting: 0 only if every check held.
+
+#![no_std]
+#![no_main]
+
+use core::hint::black_box;
+use core::mem::size_of;
+use core::ptr;
+
+use cortex_m::peripheral::SYST;
+use cortex_m::peripheral::syst::SystClkSource;
+use cortex_m_rt::entry;
+use cortex_m_semihosting::{debug, hprintln};
+use jwtgate::{Error, KeySet, Policy, UntrustedToken};
+
+/// RFC 7515 Appendix A.3: the ES256 public key.
+const JWKS: &[u8] = br#"{"keys":[{"kty":"EC","crv":"P-256",
+  "x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+  "y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#;
+
+/// RFC 7515 Appendix A.3: the ES256 token.
+const TOKEN: &[u8] = b"eyJhbGciOiJFUzI1NiJ9\
+.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ\
+.DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
+
+/// Inside the token's validity window (`exp` is 1_300_819_380).
+const NOW: u64 = 1_300_819_000;
+
+/// Bytes painted below the stack pointer before a verify; far more than one verify needs.
+const PAINT_BYTES: usize = 64 * 1024;
+const PAINT: u32 = 0xC5C5_C5C5;
+
+/// SysTick reload: the full 24 bits.
+const SYST_RELOAD: u32 = 0x00FF_FFFF;
+
+/// What one verify returned, reduced to plain data so the optimiser must compute it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Outcome {
+    Verified { iss_is_joe: bool, exp: i64 },
+    Failed(Error),
+}
+
+#[inline(never)]
+fn verify_once(token: &[u8], keys: &KeySet<4>, policy: &Policy<'_>, now: u64) -> Outcome {
+    // The caller's decode buffer is part of the verify path, so it lives in this frame and is
+    // counted in the stack figure.
+    let mut buf = [0u8; 1024];
+    let token = black_box(token);
+    match UntrustedToken::parse(token, black_box(&mut buf))
+        .and_then(|t| t.verify(black_box(keys), black_box(policy), black_box(now)))
+    {
+        Ok(v) => Outcome::Verified {
+            iss_is_joe: v.claims().iss().is_some_and(|iss| iss.eq_str("joe")),
+            exp: v.claims().exp(),
+        },
+        Err(e) => Outcome::Failed(e),
+    }
+}
+
+/// Fills `PAINT_BYTES` below this function's own stack pointer with `PAINT` and returns the
+/// painted range `(low, high)`. Nothing below the stack pointer is live (no interrupts run).
+#[inline(never)]
+fn paint_stack() -> (usize, usize) {
+    let sp = cortex_m::register::msp::read() as usize;
+    let high = (sp - 64) & !3; // stay clear of this frame
+    let low = high - PAINT_BYTES;
+    let mut p = low;
+    while p < high {
+        // SAFETY: `[low, high)` is RAM below the current stack pointer, unused by anyone.
+        unsafe { ptr::write_volatile(p as *mut u32, PAINT) };
+        p += 4;
+    }
+    (low, high)
+}
+
+/// The lowest address in `[low, high)` whose painted word was overwritten, or `high`.
+#[inline(never)]
+fn lowest_touched(low: usize, high: usize) -> usize {
+    let mut p = low;
+    while p < high {
+        // SAFETY: reads RAM that `paint_stack` painted; the deepest frames are long gone.
+        if unsafe { ptr::read_volatile(p as *const u32) } != PAINT {
+            return p;
+        }
+        p += 4;
+    }
+    high
+}
+
+/// SysTick on the reference clock (1 MHz on MPS2): with `-icount shift=0` one tick is 1000
+/// instructions. Waits for the first reload so the first reading is meaningful.
+fn start_systick(syst: &mut SYST) {
+    syst.set_clock_source(SystClkSource::External);
+    syst.set_reload(SYST_RELOAD);
+    syst.clear_current();
+    syst.enable_counter();
+    while SYST::get_current() == 0 {}
+}
+
+#[entry]
+fn main() -> ! {
+    let Some(mut cp) = cortex_m::Peripherals::take() else {
+        fail("core peripherals already taken");
+    };
+    start_systick(&mut cp.SYST);
+
+    let mut keys = KeySet::<4>::new();
+    match keys.load(black_box(JWKS)) {
+        Ok(report) => hprintln!("jwks: loaded, {:?}", report),
+        Err(e) => fail_with("jwks load", e),
+    }
+    let policy = Policy::new().issuer("joe");
+
+    hprintln!("size_of::<KeySet<4>>()  = {} bytes", size_of::<KeySet<4>>());
+    hprintln!(
+        "size_of::<KeySet<32>>() = {} bytes",
+        size_of::<KeySet<32>>()
+    );
+
+    // 1. The genuine token, with the stack painted and SysTick running.
+    let (low, high) = paint_stack();
+    let sp_before = cortex_m::register::msp::read() as usize;
+    let t0 = SYST::get_current();
+    let good = black_box(verify_once(TOKEN, &keys, &policy, NOW));
+    let t1 = SYST::get_current();
+    let touched = lowest_touched(low, high);
+    let ticks = t0.wrapping_sub(t1) & SYST_RELOAD;
+    let stack = sp_before.saturating_sub(touched);
+    hprintln!("valid token:    {:?}", good);
+    hprintln!("stack, one verify (incl. 1024-byte buf): {} bytes", stack);
+    hprintln!(
+        "time, one verify: {} SysTick ticks at 1 MHz = ~{} instructions",
+        ticks,
+        u64::from(ticks) * 1000
+    );
+
+    // 2. The same token with one signature character changed.
+    let mut tampered = [0u8; TOKEN.len()];
+    tampered.copy_from_slice(TOKEN);
+    let Some(dot) = tampered.iter().rposition(|&b| b == b'.') else {
+        fail("token has no signature segment");
+    };
+    let i = dot + 10;
+    tampered[i] = if tampered[i] == b'A' { b'B' } else { b'A' };
+    let bad = black_box(verify_once(black_box(&tampered), &keys, &policy, NOW));
+    hprintln!("tampered token: {:?}", bad);
+
+    let mut ok = true;
+    if good
+        != (Outcome::Verified {
+            iss_is_joe: true,
+            exp: 1_300_819_380,
+        })
+    {
+        hprintln!("FAIL: the RFC 7515 A.3 token did not verify as expected");
+        ok = false;
+    }
+    if bad != Outcome::Failed(Error::SignatureInvalid) {
+        hprintln!("FAIL: the tampered token did not fail with SignatureInvalid");
+        ok = false;
+    }
+    if touched == high || touched == low {
+        hprintln!(
+            "FAIL: stack measurement out of range (window {} bytes)",
+            PAINT_BYTES
+        );
+        ok = false;
+    }
+    if ok {
+        hprintln!("nostd-link: OK");
+    }
+    exit(ok)
+}
+
+/// Ends the QEMU run: exit code 0 if `ok`, non-zero otherwise.
+fn exit(ok: bool) -> ! {
+    debug::exit(if ok {
+        debug::EXIT_SUCCESS
+    } else {
+        debug::EXIT_FAILURE
+    });
+    // Only reached without a semihosting host (real hardware, no debugger).
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
+
+fn fail_with(what: &str, e: Error) -> ! {
+    hprintln!("FAIL: {}: {:?} ({})", what, e, e.code());
+    exit(false)
+}
+
+fn fail(what: &str) -> ! {
+    hprintln!("FAIL: {}", what);
+    exit(false)
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    hprintln!("PANIC: {}", info);
+    exit(false)
+}
