@@ -49,7 +49,8 @@ pub struct CachePolicy {
     /// Least time between two refetches caused by an unknown `kid`.
     /// `u64::MAX` disables unknown-kid refetches.
     pub unknown_kid_min_interval: u64,
-    /// How long before expiry [`JwksCache::poll_refresh`] starts a background refresh.
+    /// How long before expiry [`JwksCache::poll_refresh`] starts a background refresh
+    /// (at most half the set's ttl, so short ttls do not refresh continuously).
     pub refresh_ahead: u64,
     /// A fetch not completed after this long is presumed abandoned; a new one may start.
     pub fetch_abandon_after: u64,
@@ -208,6 +209,8 @@ pub struct JwksCache<const N: usize> {
     keys: KeySet<N>,
     /// Loaded sets are fresh while `now < fresh_until`.
     fresh_until: Option<u64>,
+    /// When a background refresh of the held set is due.
+    refresh_at: u64,
     /// No fetch starts while `now < cooldown_until`.
     cooldown_until: u64,
     /// What the last failed fetch means for a request that cannot be served.
@@ -231,6 +234,7 @@ impl<const N: usize> JwksCache<N> {
             policy,
             keys: KeySet::new(),
             fresh_until: None,
+            refresh_at: 0,
             cooldown_until: 0,
             last_failure: Error::JwksFetchFailed,
             last_unknown_kid_fetch: None,
@@ -358,12 +362,8 @@ impl<const N: usize> JwksCache<N> {
     /// When a background refresh is next due (`None`: now, the cache is cold), not earlier
     /// than the end of a running cooldown.
     pub fn refresh_due_at(&self) -> Option<u64> {
-        let until = self.fresh_until?;
-        Some(
-            until
-                .saturating_sub(self.policy.refresh_ahead)
-                .max(self.cooldown_until),
-        )
+        self.fresh_until?;
+        Some(self.refresh_at.max(self.cooldown_until))
     }
 
     /// Reports how the fetch behind `ticket` went.
@@ -394,7 +394,10 @@ impl<const N: usize> JwksCache<N> {
         };
         match result {
             Ok((report, max_age)) => {
-                self.fresh_until = Some(now.saturating_add(self.policy.effective_ttl(max_age)));
+                let ttl = self.policy.effective_ttl(max_age);
+                self.fresh_until = Some(now.saturating_add(ttl));
+                let ahead = self.policy.refresh_ahead.min(ttl / 2);
+                self.refresh_at = now.saturating_add(ttl - ahead);
                 self.cooldown_until = 0;
                 self.counters.fetches_ok += 1;
                 self.counters.keys_skipped += u64::try_from(report.skipped).unwrap_or(u64::MAX);

@@ -381,6 +381,17 @@ fn refresh_ahead_signal() {
     assert_eq!(h.cache.refresh_due_at(), Some(T0 + 1090));
     assert!(h.cache.poll_refresh(T0 + 1089).is_none());
     assert!(h.cache.poll_refresh(T0 + 1090).is_some());
+    // A ttl shorter than twice refresh_ahead refreshes at half its life, not continuously.
+    let mut short = Harness::warm(
+        CachePolicy {
+            ttl: 10,
+            honor_max_age: false,
+            ..CachePolicy::DEFAULT
+        },
+        T0,
+    );
+    assert_eq!(short.cache.refresh_due_at(), Some(T0 + 5));
+    assert!(short.cache.poll_refresh(T0 + 4).is_none());
 }
 
 #[test]
