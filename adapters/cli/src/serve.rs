@@ -1,6 +1,7 @@
 //! `jwtgate serve`: a forward-auth server for nginx `auth_request`, Traefik ForwardAuth and
 //! Envoy ext_authz (HTTP), with a built-in development issuer when no issuer is configured.
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -151,31 +152,32 @@ async fn serve(args: ServeArgs) -> ExitCode {
 }
 
 /// The first stdout line is machine-readable (`listening on ADDR`), for scripts and tests.
+/// Write errors are ignored: a closed stdout must not stop the server.
 fn announce(addr: SocketAddr, config: &VerifierConfig, dev: Option<&DevIssuer>) {
-    println!("listening on {addr}");
-    println!("  JWKS      {}", config.jwks_url);
-    println!(
-        "  issuer    {}",
+    let mut text = format!("listening on {addr}\n");
+    text += &format!("  JWKS      {}\n", config.jwks_url);
+    text += &format!(
+        "  issuer    {}\n",
         config.issuer.as_deref().unwrap_or("(any)")
     );
-    println!(
-        "  audience  {}",
+    text += &format!(
+        "  audience  {}\n",
         config.audience.as_deref().unwrap_or("(any)")
     );
     if let Some(dev) = dev {
-        println!();
-        println!(
-            "Development issuer at {} (no --supabase-url or --jwks-url given). Try:",
-            dev.base_url()
+        let issuer = dev.base_url();
+        text += &format!(
+            "\nDevelopment issuer at {issuer} (no --supabase-url or --jwks-url given). Try:\n"
         );
-        println!("  TOKEN=$(curl -s http://{addr}/dev/token)");
-        println!("  curl -i -H \"Authorization: Bearer $TOKEN\" http://{addr}/auth");
-        println!(
-            "  curl -s -X POST '{}/dev/outage?mode=down'   # simulate an issuer outage",
-            dev.base_url()
+        text += &format!("  TOKEN=$(curl -s http://{addr}/dev/token)\n");
+        text += &format!("  curl -i -H \"Authorization: Bearer $TOKEN\" http://{addr}/auth\n");
+        text += &format!(
+            "  curl -s -X POST '{issuer}/dev/outage?mode=down'   # simulate an issuer outage\n"
         );
-        println!("  curl -s http://{addr}/metrics");
+        text += &format!("  curl -s http://{addr}/metrics\n");
     }
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 async fn shutdown() {

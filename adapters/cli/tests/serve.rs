@@ -1,0 +1,477 @@
+//! End to end: the real `jwtgate serve` binary against a real JWKS server (the development
+//! issuer) on 127.0.0.1, through cold starts, outages, rotations, floods and bad bodies.
+
+// Helpers outside `#[test]` functions are test code too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use core::time::Duration;
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+
+use base64ct::{Base64UrlUnpadded, Encoding as _};
+use jwtgate_std::dev_issuer::{DevIssuer, Mode};
+use serde_json::Value;
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// A running `jwtgate serve`, killed on drop.
+struct Serve {
+    child: Child,
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Answer {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+    fn code(&self) -> String {
+        self.json()["code"].as_str().unwrap().to_owned()
+    }
+}
+
+impl Serve {
+    /// Starts `jwtgate serve --listen 127.0.0.1:0` against `issuer` with extra flags.
+    fn start(issuer: &DevIssuer, flags: &[&str]) -> Serve {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_jwtgate"))
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--jwks-url",
+                &issuer.jwks_url(),
+                "--iss",
+                &issuer.issuer(),
+            ])
+            .args(["--aud", "authenticated"])
+            .args(flags)
+            .env_remove("SUPABASE_URL")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        stdout.read_line(&mut first).unwrap();
+        // Keep draining, as a terminal would.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        let addr = first
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected: {first:?}"));
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(64)
+            .build()
+            .unwrap();
+        Serve {
+            child,
+            base: format!("http://{addr}"),
+            http,
+        }
+    }
+
+    async fn get(&self, path: &str, token: Option<&str>) -> Answer {
+        let mut request = self.http.get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        Answer {
+            status,
+            headers,
+            body: response.text().await.unwrap(),
+        }
+    }
+
+    async fn auth(&self, token: &str) -> Answer {
+        self.get("/auth", Some(token)).await
+    }
+
+    /// One metric's value, e.g. `jwtgate_jwks_fetches_total{result="ok"}`.
+    async fn metric(&self, name: &str) -> f64 {
+        let text = self.get("/metrics", None).await.body;
+        text.lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
+            .unwrap_or_else(|| panic!("no {name} in\n{text}"))
+            .parse()
+            .unwrap()
+    }
+}
+
+/// The same token with its header replaced: a kid the issuer never published.
+fn with_kid(token: &str, kid: &str) -> String {
+    let (_, rest) = token.split_once('.').unwrap();
+    let header = format!(r#"{{"alg":"ES256","kid":"{kid}","typ":"JWT"}}"#);
+    format!(
+        "{}.{rest}",
+        Base64UrlUnpadded::encode_string(header.as_bytes())
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cold_start_then_hits_with_identity_headers() {
+    let issuer = DevIssuer::start().unwrap();
+    let serve = Serve::start(&issuer, &[]);
+    let token = issuer.mint(HOUR);
+    let ok = serve.auth(&token).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(ok.headers["x-auth-sub"], issuer.subject());
+    assert_eq!(ok.headers["x-auth-role"], "authenticated");
+    for _ in 0..10 {
+        assert_eq!(serve.auth(&token).await.status, 200);
+    }
+    assert_eq!(serve.get("/healthz", None).await.status, 200);
+    assert_eq!(serve.get("/readyz", None).await.status, 200);
+    // One fetch served everything (the background task and the first request share it).
+    assert_eq!(issuer.jwks_requests(), 1);
+    assert_eq!(
+        serve
+            .metric("jwtgate_jwks_fetches_total{result=\"ok\"}")
+            .await,
+        1.0
+    );
+    assert_eq!(
+        serve
+            .metric("jwtgate_verifications_total{code=\"ok\"}")
+            .await,
+        11.0
+    );
+    assert_eq!(serve.metric("jwtgate_jwks_keys").await, 1.0);
+    // Not in development-issuer mode: no token minting endpoint.
+    assert_eq!(serve.get("/dev/token", None).await.status, 404);
+
+    let missing = serve.get("/auth", None).await;
+    assert_eq!(
+        (missing.status, missing.code().as_str()),
+        (401, "ERR_AUTH_TOKEN_MISSING")
+    );
+    let json = missing.json();
+    assert_eq!(json["valid"], false);
+    assert_eq!(json["retryable"], false);
+    assert_eq!(json["status"], 401);
+    assert_eq!(json["message"], "Authentication is required.");
+    let tampered = format!("{}AAAA", &token[..token.len() - 4]);
+    assert_eq!(
+        serve.auth(&tampered).await.code(),
+        "ERR_AUTH_SIGNATURE_INVALID"
+    );
+    assert_eq!(
+        serve
+            .metric("jwtgate_verifications_total{code=\"ERR_AUTH_TOKEN_MISSING\"}")
+            .await,
+        1.0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn warm_cache_survives_an_outage_until_ttl_then_503_with_retry_after() {
+    let issuer = DevIssuer::start().unwrap();
+    let serve = Serve::start(
+        &issuer,
+        &[
+            "--ttl",
+            "3",
+            "--stale-if-error",
+            "0",
+            "--failure-cooldown",
+            "2",
+        ],
+    );
+    let token = issuer.mint(HOUR);
+    assert_eq!(serve.auth(&token).await.status, 200);
+    let warmed = Instant::now();
+    issuer.set_mode(Mode::Down);
+    // Within the ttl the outage is invisible.
+    while warmed.elapsed() < Duration::from_millis(1500) {
+        assert_eq!(serve.auth(&token).await.status, 200);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    let failed = serve.auth(&token).await;
+    assert_eq!(failed.status, 503, "{}", failed.body);
+    assert_eq!(failed.code(), "ERR_AUTH_JWKS_FETCH_FAILED");
+    assert_eq!(failed.json()["retryable"], true);
+    assert_eq!(
+        failed.json()["message"],
+        "Authentication service is temporarily unavailable."
+    );
+    assert_eq!(failed.headers["retry-after"], "2");
+    assert!(
+        serve
+            .metric("jwtgate_jwks_fetches_total{result=\"error\"}")
+            .await
+            >= 1.0
+    );
+    // The issuer comes back: the next fetch after the cooldown heals everything.
+    issuer.set_mode(Mode::Up);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(serve.auth(&token).await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stale_if_error_keeps_verifying_past_ttl() {
+    let issuer = DevIssuer::start().unwrap();
+    let serve = Serve::start(
+        &issuer,
+        &[
+            "--ttl",
+            "2",
+            "--stale-if-error",
+            "60",
+            "--failure-cooldown",
+            "1",
+        ],
+    );
+    let token = issuer.mint(HOUR);
+    assert_eq!(serve.auth(&token).await.status, 200);
+    issuer.set_mode(Mode::Down);
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    for _ in 0..5 {
+        let answer = serve.auth(&token).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+    assert!(serve.metric("jwtgate_jwks_stale_serves_total").await >= 1.0);
+    assert!(
+        serve
+            .metric("jwtgate_jwks_fetches_total{result=\"error\"}")
+            .await
+            >= 1.0
+    );
+    assert_eq!(
+        serve.get("/readyz", None).await.status,
+        200,
+        "stale keys still serve"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cold_start_storm_during_an_outage_makes_one_fetch_per_cooldown() {
+    let issuer = DevIssuer::start().unwrap();
+    issuer.set_mode(Mode::Down);
+    let started = Instant::now();
+    let serve = Serve::start(&issuer, &["--failure-cooldown", "10"]);
+    let token = issuer.mint(HOUR);
+    let serve = std::sync::Arc::new(serve);
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..1000 {
+        let serve = serve.clone();
+        let token = token.clone();
+        tasks.spawn(async move { serve.auth(&token).await });
+    }
+    let mut answered = 0;
+    while let Some(answer) = tasks.join_next().await {
+        let answer = answer.unwrap();
+        assert_eq!(
+            (answer.status, answer.code().as_str()),
+            (503, "ERR_AUTH_JWKS_FETCH_FAILED")
+        );
+        assert!(answer.headers.contains_key("retry-after"));
+        answered += 1;
+    }
+    assert_eq!(answered, 1000);
+    let windows = 1 + started.elapsed().as_secs() / 10;
+    let fetches = issuer.jwks_requests();
+    assert!(
+        fetches >= 1 && fetches <= windows,
+        "{fetches} fetches in {windows} cooldown windows"
+    );
+    assert!(serve.metric("jwtgate_jwks_cooldown_rejections_total").await >= 990.0);
+    assert_eq!(serve.get("/readyz", None).await.status, 503);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn key_rotation_is_picked_up_through_an_unknown_kid() {
+    let issuer = DevIssuer::start().unwrap();
+    let serve = Serve::start(&issuer, &["--unknown-kid-interval", "30"]);
+    assert_eq!(serve.auth(&issuer.mint(HOUR)).await.status, 200);
+    issuer.rotate(false);
+    let rotated = issuer.mint(HOUR);
+    let answer = serve.auth(&rotated).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(issuer.jwks_requests(), 2);
+    assert_eq!(
+        serve
+            .metric("jwtgate_jwks_unknown_kid_refreshes_total")
+            .await,
+        1.0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_flood_of_unknown_kids_stays_within_the_refetch_interval() {
+    let issuer = DevIssuer::start().unwrap();
+    let serve = Serve::start(&issuer, &["--unknown-kid-interval", "30"]);
+    let token = issuer.mint(HOUR);
+    assert_eq!(serve.auth(&token).await.status, 200);
+    let before = issuer.jwks_requests();
+    for i in 0..300 {
+        let answer = serve
+            .auth(&with_kid(&token, &format!("attacker-{i}")))
+            .await;
+        assert_eq!(
+            (answer.status, answer.code().as_str()),
+            (401, "ERR_AUTH_KEY_NOT_FOUND")
+        );
+    }
+    assert!(
+        issuer.jwks_requests() - before <= 1,
+        "{} refetches",
+        issuer.jwks_requests() - before
+    );
+    assert_eq!(
+        serve.auth(&token).await.status,
+        200,
+        "the real key still verifies"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hanging_endpoint_is_cut_off_by_the_fetch_timeout() {
+    let issuer = DevIssuer::start().unwrap();
+    issuer.set_mode(Mode::Hang);
+    let serve = Serve::start(&issuer, &["--fetch-timeout", "1"]);
+    let started = Instant::now();
+    let answer = serve.auth(&issuer.mint(HOUR)).await;
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (503, "ERR_AUTH_JWKS_FETCH_FAILED")
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_endless_body_is_cut_off_by_the_size_cap() {
+    let issuer = DevIssuer::start().unwrap();
+    issuer.set_mode(Mode::Huge);
+    let serve = Serve::start(&issuer, &[]);
+    let started = Instant::now();
+    let answer = serve.auth(&issuer.mint(HOUR)).await;
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (503, "ERR_AUTH_JWKS_INVALID")
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_garbage_key_set_is_invalid_and_does_not_replace_good_keys() {
+    let issuer = DevIssuer::start().unwrap();
+    issuer.set_mode(Mode::Garbage);
+    let serve = Serve::start(&issuer, &["--failure-cooldown", "1", "--ttl", "2"]);
+    let token = issuer.mint(HOUR);
+    let answer = serve.auth(&token).await;
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (503, "ERR_AUTH_JWKS_INVALID")
+    );
+    assert_eq!(answer.json()["retryable"], true);
+    issuer.set_mode(Mode::Up);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(serve.auth(&token).await.status, 200);
+    // Garbage again after expiry: the good keys stay (stale-if-error) instead of being wiped.
+    issuer.set_mode(Mode::Garbage);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(serve.auth(&token).await.status, 200);
+    assert_eq!(serve.metric("jwtgate_jwks_keys").await, 1.0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hs256_fallback_serves_during_an_outage() {
+    let issuer = DevIssuer::start().unwrap();
+    issuer.set_mode(Mode::Down);
+    let secret = b"legacy-supabase-jwt-secret-of-at-least-32-bytes";
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("serve-hs256-secret");
+    std::fs::write(&path, secret).unwrap();
+    let serve = Serve::start(&issuer, &["--hs256-secret-file", path.to_str().unwrap()]);
+    let claims = issuer.claims(HOUR).to_string();
+    let input = format!(
+        "{}.{}",
+        Base64UrlUnpadded::encode_string(br#"{"alg":"HS256","typ":"JWT"}"#),
+        Base64UrlUnpadded::encode_string(claims.as_bytes())
+    );
+    use hmac::Mac as _;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
+    mac.update(input.as_bytes());
+    let token = format!(
+        "{input}.{}",
+        Base64UrlUnpadded::encode_string(&mac.finalize().into_bytes())
+    );
+    let answer = serve.auth(&token).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.headers["x-auth-sub"], issuer.subject());
+    // ES256 tokens still need the key set, which is down.
+    assert_eq!(serve.auth(&issuer.mint(HOUR)).await.status, 503);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_move_as_expected() {
+    let issuer = DevIssuer::start().unwrap();
+    let serve = Serve::start(&issuer, &[]);
+    let token = issuer.mint(HOUR);
+    assert_eq!(serve.auth(&token).await.status, 200);
+    let hits_before = serve.metric("jwtgate_jwks_cache_hits_total").await;
+    for _ in 0..5 {
+        serve.auth(&token).await;
+    }
+    assert_eq!(
+        serve.metric("jwtgate_jwks_cache_hits_total").await,
+        hits_before + 5.0
+    );
+    let expired = issuer.sign(&{
+        let mut c = issuer.claims(HOUR);
+        c["exp"] = Value::from(1_000_000_000u64);
+        c
+    });
+    assert_eq!(serve.auth(&expired).await.code(), "ERR_AUTH_TOKEN_EXPIRED");
+    assert_eq!(
+        serve
+            .metric("jwtgate_verifications_total{code=\"ERR_AUTH_TOKEN_EXPIRED\"}")
+            .await,
+        1.0
+    );
+    assert_eq!(
+        serve
+            .metric("jwtgate_verifications_total{code=\"ok\"}")
+            .await,
+        6.0
+    );
+    // The first fetch was made by the background task or by the first request, never both.
+    assert_eq!(
+        serve
+            .metric("jwtgate_jwks_fetches_total{result=\"ok\"}")
+            .await,
+        1.0
+    );
+    assert!(serve.metric("jwtgate_jwks_cache_misses_total").await <= 1.0);
+    assert_eq!(
+        serve
+            .metric("jwtgate_verification_duration_seconds_count")
+            .await,
+        7.0
+    );
+}
