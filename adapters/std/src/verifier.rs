@@ -117,6 +117,20 @@ struct Shared {
     /// Woken whenever a fetch completes, so waiters re-check the cache.
     fetched: Notify,
     metrics: Metrics,
+    /// The background refresh task, stopped when the last verifier clone goes.
+    refresh_task: Mutex<Option<tokio::task::AbortHandle>>,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        let task = self
+            .refresh_task
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(task) = task.take() {
+            task.abort();
+        }
+    }
 }
 
 struct State {
@@ -168,6 +182,7 @@ impl Verifier {
             state: Mutex::new(state),
             fetched: Notify::new(),
             metrics: Metrics::new(),
+            refresh_task: Mutex::new(None),
         });
         Ok(Verifier { shared })
     }
@@ -367,10 +382,10 @@ impl Verifier {
 
     /// Spawns the background refresh task: it keeps the set fresh ahead of expiry (with up to
     /// 10 % jitter so a fleet does not refresh in lockstep), so requests never wait for a
-    /// fetch after the first. The task stops when every other clone of the verifier is gone.
+    /// fetch after the first. The task stops when every clone of the verifier is gone.
     pub fn spawn_refresh(&self) -> tokio::task::JoinHandle<()> {
         let weak = Arc::downgrade(&self.shared);
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             loop {
                 let Some(shared) = weak.upgrade() else { return };
                 let verifier = Verifier { shared };
@@ -385,7 +400,17 @@ impl Verifier {
                     .max(1);
                 tokio::time::sleep(Duration::from_secs(wait.min(60))).await;
             }
-        })
+        });
+        let previous = self
+            .shared
+            .refresh_task
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .replace(task.abort_handle());
+        if let Some(previous) = previous {
+            previous.abort();
+        }
+        task
     }
 }
 
