@@ -18,7 +18,7 @@ use cortex_m::peripheral::SYST;
 use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
-use jwtgate::{Error, KeySet, Policy, UntrustedToken};
+use jwtgate::{CachePolicy, Error, KeySet, Policy, SharedCache, UntrustedToken};
 
 /// RFC 7515 Appendix A.3: the ES256 public key.
 const JWKS: &[u8] = br#"{"keys":[{"kty":"EC","crv":"P-256",
@@ -29,6 +29,9 @@ const JWKS: &[u8] = br#"{"keys":[{"kty":"EC","crv":"P-256",
 const TOKEN: &[u8] = b"eyJhbGciOiJFUzI1NiJ9\
 .eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ\
 .DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
+
+/// The JWKS cache in a `static`, locked with cortex-m's single-core critical section.
+static CACHE: SharedCache<4> = SharedCache::new(CachePolicy::DEFAULT);
 
 /// Inside the token's validity window (`exp` is 1_300_819_380).
 const NOW: u64 = 1_300_819_000;
@@ -152,7 +155,45 @@ fn main() -> ! {
     let bad = black_box(verify_once(black_box(&tampered), &keys, &policy, NOW));
     hprintln!("tampered token: {:?}", bad);
 
+    // The same path through the shared cache: the first verify "fetches" (the closure stands
+    // in for the transport), the second is a cache hit.
+    let mut fetches = 0u32;
+    let mut cached = [Outcome::Failed(Error::KeyNotFound); 2];
+    for slot in &mut cached {
+        let mut buf = [0u8; 1024];
+        let mut jwks_buf = [0u8; 512];
+        *slot = match UntrustedToken::parse(TOKEN, &mut buf) {
+            Ok(token) => {
+                let fetch = |out: &mut [u8]| {
+                    fetches += 1;
+                    let dst = out.get_mut(..JWKS.len()).ok_or(())?;
+                    dst.copy_from_slice(JWKS);
+                    Ok((JWKS.len(), None))
+                };
+                match CACHE.verify_blocking(token, &policy, NOW, &mut jwks_buf, fetch) {
+                    Ok(v) => Outcome::Verified {
+                        iss_is_joe: v.claims().iss().is_some_and(|i| i.eq_str("joe")),
+                        exp: v.claims().exp(),
+                    },
+                    Err(e) => Outcome::Failed(e),
+                }
+            }
+            Err(e) => Outcome::Failed(e),
+        };
+    }
+    let counters = CACHE.with(|c| c.counters());
+    hprintln!(
+        "shared cache: {:?}, fetches {}, misses {}",
+        black_box(cached[1]),
+        fetches,
+        counters.misses
+    );
+
     let mut ok = true;
+    if cached != [good; 2] || fetches != 1 || counters.misses != 1 {
+        hprintln!("FAIL: the shared cache did not verify twice with one fetch");
+        ok = false;
+    }
     if good
         != (Outcome::Verified {
             iss_is_joe: true,
