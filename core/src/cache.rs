@@ -22,9 +22,9 @@ use core::task::{Context, Poll, Waker};
 
 use crate::Error;
 use crate::alg::Algorithm;
+use crate::es256::{KeyTable, NoTable};
 use crate::json::JsonStr;
-use crate::jwk::Key;
-use crate::jwks::{KeySet, LoadReport, Selection};
+use crate::jwks::{KeyRef, KeySet, LoadReport, Selection};
 use crate::policy::Policy;
 use crate::token::{UntrustedToken, Verified};
 
@@ -170,11 +170,11 @@ impl<'d> FetchOutcome<'d> {
 
 /// What a lookup should do next.
 #[derive(Debug)]
-pub enum Step<'c> {
+pub enum Step<'c, T: KeyTable = NoTable> {
     /// Verify with this key. `stale` says it came from a set past its ttl.
     Ready {
-        /// The selected key.
-        key: &'c Key,
+        /// The selected key, with its table (it dereferences to the [`Key`](crate::Key)).
+        key: KeyRef<'c, T>,
         /// Served under stale-if-error.
         stale: bool,
     },
@@ -201,12 +201,13 @@ pub enum Freshness {
     Expired,
 }
 
-/// A JWKS cache holding up to `N` keys. Caller-owned: put it on the stack, in a `static`
-/// (see `SharedCache`), or behind the adapter's own lock.
+/// A JWKS cache holding up to `N` keys, each with a verification table of type `T` (see
+/// [`KeySet`]). Caller-owned: put it on the stack, in a `static` (see `SharedCache`), or
+/// behind the adapter's own lock.
 #[derive(Clone, Debug)]
-pub struct JwksCache<const N: usize> {
+pub struct JwksCache<const N: usize, T: KeyTable = NoTable> {
     policy: CachePolicy,
-    keys: KeySet<N>,
+    keys: KeySet<N, T>,
     /// Loaded sets are fresh while `now < fresh_until`.
     fresh_until: Option<u64>,
     /// When a background refresh of the held set is due.
@@ -227,7 +228,7 @@ struct InFlight {
     started: u64,
 }
 
-impl<const N: usize> JwksCache<N> {
+impl<const N: usize, T: KeyTable> JwksCache<N, T> {
     /// An empty (cold) cache.
     pub const fn new(policy: CachePolicy) -> Self {
         JwksCache {
@@ -260,7 +261,7 @@ impl<const N: usize> JwksCache<N> {
     }
 
     /// The keys held (possibly stale; see [`JwksCache::freshness`]).
-    pub fn keys(&self) -> &KeySet<N> {
+    pub fn keys(&self) -> &KeySet<N, T> {
         &self.keys
     }
 
@@ -296,10 +297,32 @@ impl<const N: usize> JwksCache<N> {
     ///
     /// Counts exactly one of hit, miss, stale serve or cooldown rejection per call that does
     /// not return [`Step::Wait`].
-    pub fn step(&mut self, now: u64, kid: Option<JsonStr<'_>>, alg: Algorithm) -> Step<'_> {
+    pub fn step(&mut self, now: u64, kid: Option<JsonStr<'_>>, alg: Algorithm) -> Step<'_, T> {
+        self.lookup(now, kid, alg, true)
+    }
+
+    /// [`JwksCache::step`] for the lookup that follows this caller's own fetch: it never
+    /// fetches again, so every miss makes at most one fetch even without a failure cooldown
+    /// (and stale keys are served after a failed refresh), exactly as if a cooldown ran.
+    pub(crate) fn step_after_fetch(
+        &mut self,
+        now: u64,
+        kid: Option<JsonStr<'_>>,
+        alg: Algorithm,
+    ) -> Step<'_, T> {
+        self.lookup(now, kid, alg, false)
+    }
+
+    fn lookup(
+        &mut self,
+        now: u64,
+        kid: Option<JsonStr<'_>>,
+        alg: Algorithm,
+        allow_fetch: bool,
+    ) -> Step<'_, T> {
         let freshness = self.freshness(now);
         let in_flight = self.fetch_in_flight(now);
-        let may_fetch = !in_flight && now >= self.cooldown_until;
+        let may_fetch = allow_fetch && !in_flight && now >= self.cooldown_until;
         if freshness == Freshness::Fresh {
             let unknown = matches!(self.keys.selection(kid, alg), Selection::None);
             let interval_passed = self.last_unknown_kid_fetch.is_none_or(|last| {
@@ -333,7 +356,7 @@ impl<const N: usize> JwksCache<N> {
         Step::Fail(self.last_failure)
     }
 
-    fn serve(&self, kid: Option<JsonStr<'_>>, alg: Algorithm, stale: bool) -> Step<'_> {
+    fn serve(&self, kid: Option<JsonStr<'_>>, alg: Algorithm, stale: bool) -> Step<'_, T> {
         match self.keys.selection(kid, alg) {
             Selection::One(key) => Step::Ready { key, stale },
             Selection::None | Selection::Ambiguous => Step::Fail(Error::KeyNotFound),
@@ -461,9 +484,16 @@ impl<const N: usize> JwksCache<N> {
         if !token.needs_key_set() || !policy.allows(token.alg()) {
             return token.verify_with(None, policy, now);
         }
-        for _ in 0..2 {
-            match self.step(now, token.kid(), token.alg()) {
-                Step::Ready { key, .. } => return token.verify_with(Some(key), policy, now),
+        for attempt in 0..2 {
+            let step = if attempt == 0 {
+                self.step(now, token.kid(), token.alg())
+            } else {
+                self.step_after_fetch(now, token.kid(), token.alg())
+            };
+            match step {
+                Step::Ready { key, .. } => {
+                    return token.verify_with_table(Some(key), policy, now);
+                }
                 Step::Fail(e) => return Err(e),
                 Step::Wait => return Err(Error::JwksFetchFailed),
                 Step::Fetch(ticket) => {

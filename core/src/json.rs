@@ -6,8 +6,9 @@
 //! returned [`Value`] borrows the input; navigating it re-lexes lazily and never allocates.
 //!
 //! Duplicate detection rescans the earlier members of the same object, so its cost is
-//! `members × object size`. Headers are small and bounded by the caller's buffer; payloads are
-//! only parsed after their signature verified.
+//! `members × object size`. Untrusted documents parsed before any signature check (JOSE
+//! headers) go through [`parse_bounded`], which caps the members of every object so the cost
+//! stays linear in the document; payloads are only parsed after their signature verified.
 
 /// The deepest nesting any caller may ask for; keeps the recursive descent's stack bounded.
 pub const MAX_DEPTH_LIMIT: u8 = 64;
@@ -22,6 +23,8 @@ pub enum JsonError {
     TooDeep,
     /// An object repeats a member name.
     DuplicateMember,
+    /// An object has more members than the caller allows (see [`parse_bounded`]).
+    TooManyMembers,
 }
 
 /// Validates `doc` as one strict JSON value nested at most `max_depth` levels deep.
@@ -29,11 +32,27 @@ pub enum JsonError {
 /// # Errors
 /// [`JsonError`] says which rule the document broke.
 pub fn parse(doc: &[u8], max_depth: u8) -> Result<Value<'_>, JsonError> {
+    parse_bounded(doc, max_depth, usize::MAX)
+}
+
+/// As [`parse`], and no object may have more than `max_members` members.
+///
+/// Duplicate detection costs `members × object size` per object; bounding the members keeps
+/// the cost of parsing an untrusted document linear in its length.
+///
+/// # Errors
+/// [`JsonError`] says which rule the document broke.
+pub fn parse_bounded(
+    doc: &[u8],
+    max_depth: u8,
+    max_members: usize,
+) -> Result<Value<'_>, JsonError> {
     let text = core::str::from_utf8(doc).map_err(|_| JsonError::Syntax)?;
     let mut cur = Cursor {
         text,
         pos: 0,
         check: true,
+        max_members,
     };
     let value = cur.value(max_depth.min(MAX_DEPTH_LIMIT))?;
     cur.ws();
@@ -328,6 +347,7 @@ impl<'a> Object<'a> {
                 text: self.text,
                 pos: 1,
                 check: false,
+                max_members: usize::MAX,
             },
             done: false,
         }
@@ -380,6 +400,7 @@ impl<'a> Array<'a> {
                 text: self.text,
                 pos: 1,
                 check: false,
+                max_members: usize::MAX,
             },
             done: false,
         }
@@ -431,6 +452,8 @@ struct Cursor<'a> {
     text: &'a str,
     pos: usize,
     check: bool,
+    /// Members allowed in one object (checked only with `check`).
+    max_members: usize,
 }
 
 impl<'a> Cursor<'a> {
@@ -598,7 +621,12 @@ impl<'a> Cursor<'a> {
         self.expect(b'{')?;
         self.ws();
         if !self.eat(b'}') {
+            let mut members = 0usize;
             loop {
+                members += 1;
+                if self.check && members > self.max_members {
+                    return Err(JsonError::TooManyMembers);
+                }
                 self.ws();
                 let member_start = self.pos;
                 let name = self.string()?;
@@ -712,6 +740,22 @@ mod tests {
             JsonError::DuplicateMember
         );
         ok("{\"a\":{\"a\":1},\"b\":{\"a\":2}}");
+    }
+
+    #[test]
+    fn bounds_members_per_object() {
+        assert!(parse_bounded(b"{\"a\":1,\"b\":{\"c\":1,\"d\":2}}", 4, 2).is_ok());
+        assert_eq!(
+            parse_bounded(b"{\"a\":1,\"b\":2,\"c\":3}", 4, 2).err(),
+            Some(JsonError::TooManyMembers)
+        );
+        assert_eq!(
+            parse_bounded(b"[{\"a\":1,\"b\":2,\"c\":3}]", 4, 2).err(),
+            Some(JsonError::TooManyMembers)
+        );
+        // Arrays are not objects; the bound does not apply to their elements.
+        assert!(parse_bounded(b"{\"a\":[1,2,3,4,5]}", 4, 1).is_ok());
+        assert!(parse(b"{\"a\":1,\"b\":2,\"c\":3}", 4).is_ok());
     }
 
     #[test]

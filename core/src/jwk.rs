@@ -1,12 +1,13 @@
 //! One JSON Web Key (RFC 7517) -> one verifying key, or the reason it cannot be used.
 
 use p256::EncodedPoint;
-use p256::ecdsa::signature::Verifier as _;
-use p256::ecdsa::{Signature, VerifyingKey};
+use p256::ecdsa::VerifyingKey;
+
+use jwtgate_p256_table::Affine;
 
 use crate::alg::Algorithm;
 use crate::json::{JsonStr, Object, Value};
-use crate::{Error, b64};
+use crate::{Error, b64, es256};
 
 /// The longest `kid` a key set stores, in bytes. A key with a longer `kid` is skipped as
 /// [`Unusable::KidTooLong`] (real issuers use UUIDs or thumbprints of 36-43 bytes).
@@ -38,13 +39,23 @@ impl Es256Key {
     /// Checks a raw `r || s` signature (exactly 64 bytes, `1 <= r, s < n`) over `message`.
     /// High-S signatures are accepted: RFC 7518 has no low-S rule.
     ///
+    /// This is the table-free path ([`NoTable`](crate::NoTable)); a key set built with a
+    /// [`KeyTable`](crate::KeyTable) verifies faster.
+    ///
     /// # Errors
     /// [`Error::SignatureInvalid`] for any failure, with no further detail.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), Error> {
-        let sig = Signature::from_slice(signature).map_err(|_| Error::SignatureInvalid)?;
-        self.key
-            .verify(message, &sig)
-            .map_err(|_| Error::SignatureInvalid)
+        es256::verify_no_table(self, message, signature)
+    }
+
+    /// The key as the p256 crate's type.
+    pub const fn as_p256(&self) -> &VerifyingKey {
+        &self.key
+    }
+
+    /// The point's affine coordinates as field elements.
+    pub(crate) fn affine(&self) -> Option<Affine> {
+        es256::affine_of(&self.key)
     }
 }
 

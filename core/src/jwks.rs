@@ -1,7 +1,12 @@
 //! JWK Set (RFC 7517 §5) parsing into a fixed-capacity key set.
 
+use core::ops::Deref;
+
+use sha2::{Digest as _, Sha256};
+
 use crate::Error;
 use crate::alg::Algorithm;
+use crate::es256::{KeyTable, NoTable};
 use crate::json::{self, JsonStr, Value};
 use crate::jwk::{Key, Unusable, parse_jwk};
 
@@ -20,26 +25,43 @@ pub struct LoadReport {
     pub overflow: usize,
 }
 
-/// Up to `N` usable verification keys, loaded from a JWK Set.
+/// Up to `N` usable verification keys, loaded from a JWK Set, each with its precomputed
+/// verification table of type `T` ([`NoTable`] by default; [`SmallTable`](crate::SmallTable)
+/// or [`LargeTable`](crate::LargeTable) for faster ES256).
 ///
 /// Lives wherever the caller puts it (stack, `static`, inside a cache); loading replaces the
-/// keys in place and only once the new set is known to be good.
+/// keys in place and only once the new set is known to be good. Tables are fixed arrays inside
+/// the set, built in place when a key enters it (never on the verify path); a key that stays
+/// across a reload keeps its table. With a table, a set is large (`N * T::BYTES`): put it in a
+/// `static` or a `Box`, not on a small stack.
 #[derive(Clone, Debug)]
-pub struct KeySet<const N: usize> {
+pub struct KeySet<const N: usize, T: KeyTable = NoTable> {
     keys: heapless::Vec<Key, N>,
+    /// `tables[i]` belongs to `keys[i]`; entries past the keys are spare (reused on reload).
+    tables: [T; N],
+    fingerprint: [u8; 32],
 }
 
-impl<const N: usize> Default for KeySet<N> {
+impl<const N: usize, T: KeyTable> Default for KeySet<N, T> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<const N: usize> KeySet<N> {
+/// SHA-256 of nothing: the fingerprint of an empty set.
+const EMPTY_FINGERPRINT: [u8; 32] = [
+    0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9,
+    0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52,
+    0xb8, 0x55,
+];
+
+impl<const N: usize, T: KeyTable> KeySet<N, T> {
     /// An empty set.
     pub const fn new() -> Self {
         KeySet {
             keys: heapless::Vec::new(),
+            tables: [const { T::EMPTY }; N],
+            fingerprint: EMPTY_FINGERPRINT,
         }
     }
 
@@ -53,20 +75,31 @@ impl<const N: usize> KeySet<N> {
         self.keys.is_empty()
     }
 
-    /// Adds one key (for keys configured in firmware rather than fetched).
+    /// SHA-256 over the held keys (`kid`, algorithm, point, in order): equal fingerprints mean
+    /// the same keys. A verified-token cache keys its validity on it.
+    pub fn fingerprint(&self) -> [u8; 32] {
+        self.fingerprint
+    }
+
+    /// Adds one key (for keys configured in firmware rather than fetched), building its table.
     ///
     /// # Errors
     /// [`Error::JwksInvalid`] when the set already holds `N` keys.
     pub fn push(&mut self, key: Key) -> Result<(), Error> {
-        self.keys.push(key).map_err(|_| Error::JwksInvalid)
+        self.keys.push(key).map_err(|_| Error::JwksInvalid)?;
+        self.settle();
+        Ok(())
     }
 
     /// Empties the set.
     pub fn clear(&mut self) {
         self.keys.clear();
+        self.fingerprint = EMPTY_FINGERPRINT;
     }
 
-    /// Replaces the held keys with the usable keys of a JWK Set document.
+    /// Replaces the held keys with the usable keys of a JWK Set document, and builds the
+    /// table of every key that was not held before (the slow part, for `LargeTable` about
+    /// 1-2 ms per new key on a server).
     ///
     /// Unusable and unsupported keys are skipped, and usable keys past `N` are dropped; both
     /// are counted in the report. On error the held keys are left untouched.
@@ -91,7 +124,39 @@ impl<const N: usize> KeySet<N> {
                 Err(_) => report.skipped += 1,
             }
         }
+        self.settle();
         Ok(report)
+    }
+
+    /// Gives every key its table, in place: a table already built for the key (anywhere in
+    /// the set, e.g. the same key one slot further after a rotation) is swapped into the
+    /// key's slot; only a key never seen pays for a build. Then recomputes the fingerprint.
+    fn settle(&mut self) {
+        for (i, key) in self.keys.iter().enumerate() {
+            let key = key.es256_key();
+            let Some(spare) = self.tables.get_mut(i..) else {
+                break;
+            };
+            match spare.iter().position(|t| t.is_for(key)) {
+                Some(0) => {}
+                Some(j) => spare.swap(0, j),
+                None => {
+                    if let Some(table) = spare.first_mut() {
+                        table.build(key);
+                    }
+                }
+            }
+        }
+        let mut hash = Sha256::new();
+        for key in &self.keys {
+            let kid = key.kid().unwrap_or_default();
+            hash.update([u8::from(key.kid().is_some())]);
+            hash.update(kid.len().to_be_bytes());
+            hash.update(kid);
+            hash.update(key.alg().name());
+            hash.update(key.es256_key().as_p256().to_encoded_point(false));
+        }
+        self.fingerprint = hash.finalize().into();
     }
 
     /// Picks the key for a token: with a `kid`, the one usable key of that `kid`; without,
@@ -100,6 +165,18 @@ impl<const N: usize> KeySet<N> {
     /// # Errors
     /// [`Error::KeyNotFound`] when no key fits or more than one does (ambiguous).
     pub fn select(&self, kid: Option<JsonStr<'_>>, alg: Algorithm) -> Result<&Key, Error> {
+        self.select_with_table(kid, alg).map(|k| k.key())
+    }
+
+    /// Like [`KeySet::select`], with the key's table, ready to verify.
+    ///
+    /// # Errors
+    /// [`Error::KeyNotFound`] when no key fits or more than one does (ambiguous).
+    pub fn select_with_table(
+        &self,
+        kid: Option<JsonStr<'_>>,
+        alg: Algorithm,
+    ) -> Result<KeyRef<'_, T>, Error> {
         match self.selection(kid, alg) {
             Selection::One(key) => Ok(key),
             Selection::None | Selection::Ambiguous => Err(Error::KeyNotFound),
@@ -107,16 +184,71 @@ impl<const N: usize> KeySet<N> {
     }
 
     /// Like [`KeySet::select`], but tells "no such key" (worth a refetch) from "ambiguous".
-    pub(crate) fn selection(&self, kid: Option<JsonStr<'_>>, alg: Algorithm) -> Selection<'_> {
+    pub(crate) fn selection(&self, kid: Option<JsonStr<'_>>, alg: Algorithm) -> Selection<'_, T> {
         let mut fitting = self
             .keys
             .iter()
-            .filter(|k| k.alg() == alg && kid.is_none_or(|kid| k.matches_kid(kid)));
+            .zip(&self.tables)
+            .filter(|(k, _)| k.alg() == alg && kid.is_none_or(|kid| k.matches_kid(kid)));
         match (fitting.next(), fitting.next()) {
-            (Some(key), None) => Selection::One(key),
+            (Some((key, table)), None) => Selection::One(KeyRef { key, table }),
             (None, _) => Selection::None,
             (Some(_), Some(_)) => Selection::Ambiguous,
         }
+    }
+}
+
+/// A key selected from a [`KeySet`], with its precomputed table: what verification needs.
+///
+/// It dereferences to the [`Key`]. It is deliberately not `Clone`, so that `key.clone()`
+/// copies the (small) key out, never a table.
+#[derive(Debug)]
+pub struct KeyRef<'k, T: KeyTable = NoTable> {
+    key: &'k Key,
+    table: &'k T,
+}
+
+impl<'k, T: KeyTable> KeyRef<'k, T> {
+    /// A key with a table (verification falls back to the table-free path if the table was
+    /// not built for this key).
+    pub const fn new(key: &'k Key, table: &'k T) -> Self {
+        KeyRef { key, table }
+    }
+
+    /// The key.
+    pub const fn key(&self) -> &'k Key {
+        self.key
+    }
+
+    /// The key's table.
+    pub const fn table(&self) -> &'k T {
+        self.table
+    }
+
+    /// Checks a raw ES256 `r || s` signature over `message` with this key and its table.
+    ///
+    /// # Errors
+    /// [`Error::SignatureInvalid`] for any failure, with no detail.
+    pub fn verify_es256(&self, message: &[u8], signature: &[u8]) -> Result<(), Error> {
+        self.table
+            .verify(self.key.es256_key(), message, signature)
+    }
+}
+
+impl<'k> KeyRef<'k, NoTable> {
+    /// A key on its own (the table-free verification path).
+    pub const fn without_table(key: &'k Key) -> Self {
+        KeyRef {
+            key,
+            table: &NoTable,
+        }
+    }
+}
+
+impl<T: KeyTable> Deref for KeyRef<'_, T> {
+    type Target = Key;
+    fn deref(&self) -> &Key {
+        self.key
     }
 }
 
@@ -140,8 +272,8 @@ fn jwk_entries(document: &[u8]) -> Result<json::Elements<'_>, Error> {
 }
 
 /// The outcome of looking a token's key up.
-pub(crate) enum Selection<'k> {
-    One(&'k Key),
+pub(crate) enum Selection<'k, T: KeyTable> {
+    One(KeyRef<'k, T>),
     None,
     Ambiguous,
 }

@@ -18,6 +18,7 @@ mod b64;
 mod cache;
 mod claims;
 mod error;
+mod es256;
 pub mod json;
 mod jwk;
 mod jwks;
@@ -32,8 +33,12 @@ pub use cache::{
 };
 pub use claims::{Audience, Claims, SupabaseClaims};
 pub use error::Error;
+#[cfg(feature = "_test-hooks")]
+#[doc(hidden)]
+pub use es256::testing as __es256_testing;
+pub use es256::{KeyTable, LargeTable, NoTable, SmallTable};
 pub use jwk::{Es256Key, Key, MAX_KID_LEN, Unusable, parse_jwk};
-pub use jwks::{KeySet, LoadReport, inspect};
+pub use jwks::{KeyRef, KeySet, LoadReport, inspect};
 pub use policy::{HS256_MIN_SECRET_LEN, Hs256Secret, Policy, SecretTooShort};
 #[cfg(feature = "critical-section")]
 pub use sync::SharedCache;

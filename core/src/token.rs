@@ -6,13 +6,18 @@ use sha2::Sha256;
 use crate::alg::Algorithm;
 use crate::claims::{Claims, SupabaseClaims};
 use crate::json::{self, JsonStr, Value};
+use crate::es256::KeyTable;
 use crate::jwk::Key;
-use crate::jwks::KeySet;
+use crate::jwks::{KeyRef, KeySet};
 use crate::policy::Policy;
 use crate::{Error, b64};
 
 /// Nesting allowed in a JOSE header; real headers are flat.
 const HEADER_MAX_DEPTH: u8 = 4;
+/// Members allowed in any one object of a JOSE header (RFC 7515 and its extensions register
+/// about 25 parameters). The header is parsed before any signature check, and duplicate
+/// detection costs `members × size`, so this keeps an attacker's header linear to parse.
+const HEADER_MAX_MEMBERS: usize = 64;
 /// The longest signature any supported algorithm produces (ES256's `r || s`).
 const MAX_SIGNATURE_LEN: usize = 64;
 
@@ -59,14 +64,7 @@ impl<'t, 'b> UntrustedToken<'t, 'b> {
         let header: &'b [u8] = header;
         let payload: &'b [u8] = b64::decode(payload_b64, rest)?;
 
-        let mut signature = [0u8; MAX_SIGNATURE_LEN];
-        // base64url carries 6 bits a character: a longer segment cannot be a valid signature.
-        if signature_b64.len().saturating_mul(3) / 4 > MAX_SIGNATURE_LEN {
-            return Err(Error::SignatureInvalid);
-        }
-        let signature_len = b64::decode(signature_b64, &mut signature)?.len();
-
-        let header = json::parse(header, HEADER_MAX_DEPTH)
+        let header = json::parse_bounded(header, HEADER_MAX_DEPTH, HEADER_MAX_MEMBERS)
             .ok()
             .and_then(Value::as_object)
             .ok_or(Error::TokenMalformed)?;
@@ -88,6 +86,16 @@ impl<'t, 'b> UntrustedToken<'t, 'b> {
             Some(v) => Some(v.as_str().ok_or(Error::TokenMalformed)?),
         };
         // `jwk`, `jku`, `x5u`, `x5c`: never consulted; keys come only from the verifier.
+
+        // The signature's shape is checked only once the header is known to be acceptable, so
+        // a bad header or alg is reported as such whatever the signature segment holds. A
+        // segment that is not strict base64url is malformed at any length; one that decodes
+        // to more bytes than any supported algorithm produces cannot verify.
+        let mut signature = [0u8; MAX_SIGNATURE_LEN];
+        if b64::decoded_len(signature_b64)? > MAX_SIGNATURE_LEN {
+            return Err(Error::SignatureInvalid);
+        }
+        let signature_len = b64::decode(signature_b64, &mut signature)?.len();
         Ok(UntrustedToken {
             signing_input,
             alg,
@@ -119,9 +127,9 @@ impl<'t, 'b> UntrustedToken<'t, 'b> {
     /// # Errors
     /// The first rule the token breaks, in this order: algorithm allowed, key found,
     /// signature, payload JSON, claim types, `exp`, `nbf`, `iss`, `aud`.
-    pub fn verify<const N: usize>(
+    pub fn verify<const N: usize, T: KeyTable>(
         self,
-        keys: &KeySet<N>,
+        keys: &KeySet<N, T>,
         policy: &Policy<'_>,
         now: u64,
     ) -> Result<Verified<'b>, Error> {
@@ -130,9 +138,9 @@ impl<'t, 'b> UntrustedToken<'t, 'b> {
         }
         let key = match self.alg {
             Algorithm::Hs256 => None,
-            alg => Some(keys.select(self.kid, alg)?),
+            alg => Some(keys.select_with_table(self.kid, alg)?),
         };
-        self.verify_with(key, policy, now)
+        self.verify_with_table(key, policy, now)
     }
 
     /// Verifies with one key already selected (`None` for HS256, which uses the policy's
@@ -146,6 +154,20 @@ impl<'t, 'b> UntrustedToken<'t, 'b> {
         policy: &Policy<'_>,
         now: u64,
     ) -> Result<Verified<'b>, Error> {
+        self.verify_with_table(key.map(KeyRef::without_table), policy, now)
+    }
+
+    /// Verifies with one key already selected, using its precomputed table (`None` for
+    /// HS256, which uses the policy's secret).
+    ///
+    /// # Errors
+    /// As [`UntrustedToken::verify`].
+    pub fn verify_with_table<T: KeyTable>(
+        self,
+        key: Option<KeyRef<'_, T>>,
+        policy: &Policy<'_>,
+        now: u64,
+    ) -> Result<Verified<'b>, Error> {
         if !policy.allows(self.alg) {
             return Err(Error::AlgNotAllowed);
         }
@@ -155,7 +177,7 @@ impl<'t, 'b> UntrustedToken<'t, 'b> {
             .ok_or(Error::SignatureInvalid)?;
         match (self.alg, key) {
             (Algorithm::Es256, Some(key)) if key.alg() == Algorithm::Es256 => {
-                key.es256_key().verify(self.signing_input, signature)?;
+                key.verify_es256(self.signing_input, signature)?;
             }
             (Algorithm::Hs256, None) => {
                 let secret = policy.hs256_secret().ok_or(Error::AlgNotAllowed)?;
@@ -228,10 +250,10 @@ impl<'b> Verified<'b> {
 ///
 /// # Errors
 /// See [`UntrustedToken::parse`] and [`UntrustedToken::verify`].
-pub fn verify<'b, const N: usize>(
+pub fn verify<'b, const N: usize, T: KeyTable>(
     token: &[u8],
     buf: &'b mut [u8],
-    keys: &KeySet<N>,
+    keys: &KeySet<N, T>,
     policy: &Policy<'_>,
     now: u64,
 ) -> Result<Verified<'b>, Error> {

@@ -106,6 +106,20 @@ impl Verifier {
     /// # Errors
     /// [`AuthError`] with the catalog error, ready to be answered.
     pub async fn authorize(&self, headers: &HeaderMap) -> Result<AuthClaims, AuthError> {
+        self.authorize_with(headers, AuthClaims::from_verified)
+            .await
+    }
+
+    /// Verifies a request's bearer token and hands the verified view to `view`, which takes
+    /// what it needs (a forward-auth answer needs two headers, not a copy of every claim).
+    ///
+    /// # Errors
+    /// [`AuthError`] with the catalog error, ready to be answered.
+    pub async fn authorize_with<R>(
+        &self,
+        headers: &HeaderMap,
+        view: impl FnOnce(&jwtgate::Verified<'_>) -> R,
+    ) -> Result<R, AuthError> {
         let retry_after = self.config().cache.failure_cooldown;
         let fail = |error| AuthError { error, retry_after };
         // Rejections before verification are still verification outcomes, for the metrics.
@@ -120,7 +134,7 @@ impl Verifier {
         }
         let mut buf = [0u8; DEFAULT_MAX_TOKEN_LEN];
         let verified = self.verify(token, &mut buf).await.map_err(fail)?;
-        Ok(AuthClaims::from_verified(&verified))
+        Ok(view(&verified))
     }
 }
 

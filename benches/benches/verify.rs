@@ -1,0 +1,320 @@
+//! One run, every verifier, the same 1,166-byte Supabase-shaped ES256 token:
+//! `cargo bench --manifest-path benches/Cargo.toml`.
+//!
+//! Prints, per verifier, the median µs per verify over several interleaved rounds, the median
+//! of the per-round ratios to raw aws-lc-rs (measured in the same rounds, so a loaded machine
+//! slows both), and heap allocations per verify from a counting global allocator.
+//!
+//! jsonwebtoken picks its crypto backend once per process, so its RustCrypto row is measured
+//! by this same binary re-run as a child process (with raw aws-lc-rs measured alongside for
+//! the ratio). Environment: `JWTGATE_BENCH_ROUNDS` (default 7), `JWTGATE_BENCH_MS` (time per
+//! verifier per round, default 300).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::collections::HashSet;
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use jwtgate::{KeySet, KeyTable, LargeTable, NoTable, Policy, SmallTable, UntrustedToken};
+use jwtgate_bench::{AUD, Fixture, ISS, KID, NOW, fixture};
+
+struct Counting;
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: forwards to the system allocator; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as ours.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as ours.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as ours.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+type Verify<'a> = Box<dyn FnMut() -> bool + 'a>;
+
+struct Row<'a> {
+    name: &'static str,
+    verify: Verify<'a>,
+    per_round_us: Vec<f64>,
+    allocations: f64,
+}
+
+const RAW_AWS_LC: &str = "raw aws-lc-rs (key parsed once)";
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// µs per call of `f`, run for about `budget`.
+fn time(f: &mut Verify<'_>, budget: Duration) -> f64 {
+    // Calibrate a batch of about 1/10 of the budget.
+    let mut batch = 1u64;
+    loop {
+        let start = Instant::now();
+        for _ in 0..batch {
+            black_box(f());
+        }
+        if start.elapsed() >= budget / 10 || batch >= 1 << 24 {
+            break;
+        }
+        batch *= 2;
+    }
+    let start = Instant::now();
+    let mut calls = 0u64;
+    while start.elapsed() < budget {
+        for _ in 0..batch {
+            black_box(f());
+        }
+        calls += batch;
+    }
+    start.elapsed().as_secs_f64() * 1e6 / calls as f64
+}
+
+fn allocations_per_call(f: &mut Verify<'_>) -> f64 {
+    const CALLS: u64 = 200;
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    for _ in 0..CALLS {
+        black_box(f());
+    }
+    (ALLOCATIONS.load(Ordering::Relaxed) - before) as f64 / CALLS as f64
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    }
+}
+
+/// Runs every row for `rounds` interleaved rounds; returns (name, median µs, median ratio to
+/// raw aws-lc-rs, allocations per verify).
+fn measure(rows: &mut [Row<'_>], rounds: u64, budget: Duration) -> Vec<(String, f64, f64, f64)> {
+    for row in rows.iter_mut() {
+        assert!((row.verify)(), "{} must accept the fixture", row.name);
+        row.allocations = allocations_per_call(&mut row.verify);
+    }
+    for round in 0..rounds {
+        for row in rows.iter_mut() {
+            let us = time(&mut row.verify, budget);
+            row.per_round_us.push(us);
+        }
+        eprintln!("round {}/{rounds} done", round + 1);
+    }
+    let base = rows
+        .iter()
+        .position(|r| r.name == RAW_AWS_LC)
+        .expect("raw aws-lc-rs is measured");
+    let base_rounds = rows[base].per_round_us.clone();
+    rows.iter_mut()
+        .map(|row| {
+            let mut ratios: Vec<f64> = row
+                .per_round_us
+                .iter()
+                .zip(&base_rounds)
+                .map(|(us, b)| us / b)
+                .collect();
+            (
+                row.name.to_owned(),
+                median(&mut row.per_round_us.clone()),
+                median(&mut ratios),
+                row.allocations,
+            )
+        })
+        .collect()
+}
+
+fn row<'a>(name: &'static str, verify: impl FnMut() -> bool + 'a) -> Row<'a> {
+    Row {
+        name,
+        verify: Box::new(verify),
+        per_round_us: Vec::new(),
+        allocations: 0.0,
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct SupabaseClaims {
+    iss: String,
+    sub: String,
+    aud: String,
+    exp: u64,
+    iat: u64,
+    email: String,
+    role: String,
+    aal: String,
+    session_id: String,
+    is_anonymous: bool,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+#[allow(dead_code)]
+struct SupabaseCustom {
+    email: String,
+    role: String,
+    aal: String,
+    session_id: String,
+    is_anonymous: bool,
+}
+
+fn jsonwebtoken_row<'a>(name: &'static str, f: &'a Fixture) -> Row<'a> {
+    let key = jsonwebtoken::DecodingKey::from_ec_components(&f.x, &f.y).expect("key");
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    validation.set_issuer(&[ISS]);
+    validation.set_audience(&[AUD]);
+    row(name, move || {
+        jsonwebtoken::decode::<SupabaseClaims>(&f.token, &key, &validation)
+            .is_ok_and(|d| d.header.kid.as_deref() == Some(KID) && d.claims.role == "authenticated")
+    })
+}
+
+fn aws_lc_row(f: &Fixture) -> Row<'_> {
+    let key = aws_lc_rs::signature::ParsedPublicKey::new(
+        &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED,
+        &f.sec1,
+    )
+    .expect("key");
+    row(RAW_AWS_LC, move || {
+        key.verify_sig(&f.signing_input, &f.signature).is_ok()
+    })
+}
+
+fn jwtgate_row<'a, T: KeyTable + 'a>(
+    name: &'static str,
+    f: &'a Fixture,
+    keys: Box<KeySet<4, T>>,
+    policy: &'a Policy<'a>,
+) -> Row<'a> {
+    let mut buf = vec![0u8; 2048];
+    row(name, move || {
+        UntrustedToken::parse(f.token.as_bytes(), &mut buf)
+            .and_then(|t| t.verify(&keys, policy, NOW))
+            .is_ok_and(|v| v.claims().sub().is_some())
+    })
+}
+
+fn loaded<T: KeyTable>(f: &Fixture) -> Box<KeySet<4, T>> {
+    let mut keys = Box::new(KeySet::<4, T>::new());
+    let started = Instant::now();
+    keys.load(f.jwks.as_bytes()).expect("the fixture's JWK Set loads");
+    eprintln!(
+        "KeySet<4, {}>::load (one key, table built): {:.2} ms, {} B per key",
+        std::any::type_name::<T>().rsplit("::").next().unwrap_or(""),
+        started.elapsed().as_secs_f64() * 1e3,
+        T::BYTES
+    );
+    keys
+}
+
+fn print_table(rows: &[(String, f64, f64, f64)], token_len: usize, rounds: u64) {
+    println!();
+    println!(
+        "ES256 verify, {token_len}-byte Supabase-shaped token; median of {rounds} interleaved rounds"
+    );
+    println!();
+    println!("| verifier | µs/verify | × raw aws-lc-rs | allocations/verify |");
+    println!("|---|---:|---:|---:|");
+    for (name, us, ratio, allocs) in rows {
+        println!("| {name} | {us:.1} | {ratio:.2} | {allocs:.0} |");
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter argument is accepted and ignored.
+    let f = fixture();
+    assert_eq!(f.token.len(), jwtgate_bench::TOKEN_LEN);
+    let rounds = env_or("JWTGATE_BENCH_ROUNDS", 7);
+    let budget = Duration::from_millis(env_or("JWTGATE_BENCH_MS", 300));
+
+    if std::env::var_os("JWTGATE_BENCH_CHILD").is_some() {
+        // The RustCrypto backend of jsonwebtoken, in a process of its own.
+        jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER
+            .install_default()
+            .expect("first provider");
+        let mut rows = vec![
+            jsonwebtoken_row("jsonwebtoken 11 + rust_crypto (p256 0.13)", &f),
+            aws_lc_row(&f),
+        ];
+        for (name, us, ratio, allocs) in measure(&mut rows, rounds, budget) {
+            println!("{name}\t{us}\t{ratio}\t{allocs}");
+        }
+        return;
+    }
+    jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER
+        .install_default()
+        .expect("first provider");
+
+    let policy = Policy::new().issuer(ISS).audience(AUD);
+    let large = loaded::<LargeTable>(&f);
+    let small = loaded::<SmallTable>(&f);
+    let none = loaded::<NoTable>(&f);
+
+    let jwt_simple_key =
+        jwt_simple::prelude::ES256PublicKey::from_bytes(&f.sec1).expect("jwt-simple key");
+    let jwt_simple_options = jwt_simple::prelude::VerificationOptions {
+        allowed_issuers: Some(HashSet::from([ISS.to_owned()])),
+        allowed_audiences: Some(HashSet::from([AUD.to_owned()])),
+        ..Default::default()
+    };
+    let p256_sig = p256::ecdsa::Signature::from_slice(&f.signature).expect("signature");
+
+    let mut rows = vec![
+        jwtgate_row("jwtgate, LargeTable (86 KiB/key, server)", &f, large, &policy),
+        jwtgate_row("jwtgate, SmallTable (8.5 KiB/key)", &f, small, &policy),
+        jwtgate_row("jwtgate, NoTable (core default)", &f, none, &policy),
+        jsonwebtoken_row("jsonwebtoken 11 + aws_lc_rs", &f),
+        row("jwt-simple 0.15 (pure-rust)", || {
+            use jwt_simple::prelude::ECDSAP256PublicKeyLike as _;
+            jwt_simple_key
+                .verify_token::<SupabaseCustom>(&f.token, Some(jwt_simple_options.clone()))
+                .is_ok_and(|c| c.custom.role == "authenticated")
+        }),
+        row("raw p256 0.13.2 verify", || {
+            use p256::ecdsa::signature::Verifier as _;
+            f.verifying_key.verify(&f.signing_input, &p256_sig).is_ok()
+        }),
+        aws_lc_row(&f),
+        row("raw ring verify", || {
+            ring::signature::UnparsedPublicKey::new(
+                &ring::signature::ECDSA_P256_SHA256_FIXED,
+                &f.sec1,
+            )
+            .verify(&f.signing_input, &f.signature)
+            .is_ok()
+        }),
+    ];
+    let mut results = measure(&mut rows, rounds, budget);
+
+    // jsonwebtoken + RustCrypto: this binary again, as a child process.
+    let child = std::process::Command::new(std::env::current_exe().expect("own path"))
+        .env("JWTGATE_BENCH_CHILD", "1")
+        .output()
+        .expect("child runs");
+    let stdout = String::from_utf8_lossy(&child.stdout);
+    for line in stdout.lines() {
+        let fields: Vec<&str> = line.split('\t').collect();
+        if let [name, us, ratio, allocs] = fields[..]
+            && name != RAW_AWS_LC
+        {
+            let parse = |s: &str| s.parse::<f64>().unwrap_or(f64::NAN);
+            results.insert(4, (name.to_owned(), parse(us), parse(ratio), parse(allocs)));
+        }
+    }
+    print_table(&results, f.token.len(), rounds);
+}

@@ -1,0 +1,98 @@
+//! The benchmark's fixture: a 1,166-byte Supabase-shaped ES256 token signed with a fixed key.
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use p256::ecdsa::signature::Signer as _;
+use p256::ecdsa::{Signature, SigningKey};
+
+/// The token's total length, as measured on a real Supabase project's access token.
+pub const TOKEN_LEN: usize = 1166;
+/// The issuer of the fixture (`{SUPABASE_URL}/auth/v1`).
+pub const ISS: &str = "https://bxqmvwgzhkptjcrnaydl.supabase.co/auth/v1";
+/// Supabase's audience for signed-in users.
+pub const AUD: &str = "authenticated";
+/// The fixture's `exp` (2096): jsonwebtoken and jwt-simple read the system clock.
+pub const EXP: u64 = 4_000_000_000;
+/// The time jwtgate is told it is.
+pub const NOW: u64 = 1_760_000_000;
+/// The key id.
+pub const KID: &str = "6f1c2a9e-3b7d-4c5e-9a81-2d4f6b8c0e13";
+
+/// Everything a verifier needs.
+pub struct Fixture {
+    /// The compact token.
+    pub token: String,
+    /// `header.payload`, the signed bytes.
+    pub signing_input: Vec<u8>,
+    /// Raw `r || s`.
+    pub signature: [u8; 64],
+    /// The public key, SEC1 uncompressed (65 bytes).
+    pub sec1: Vec<u8>,
+    /// The public key's `x` and `y`, base64url.
+    pub x: String,
+    /// See `x`.
+    pub y: String,
+    /// A JWK Set holding the key.
+    pub jwks: String,
+    /// The p256 public key.
+    pub verifying_key: p256::ecdsa::VerifyingKey,
+}
+
+fn b64(bytes: &[u8]) -> String {
+    Base64UrlUnpadded::encode_string(bytes)
+}
+
+fn payload(filler: usize) -> String {
+    let pad = "x".repeat(filler);
+    format!(
+        concat!(
+            r#"{{"iss":"{iss}","sub":"8d3f5e2a-1c4b-4e7f-9a6d-0b2c3e4f5a6b","aud":"authenticated","#,
+            r#""exp":{exp},"iat":{iat},"email":"ada.lovelace@example.com","#,
+            r#""app_metadata":{{"provider":"email","providers":["email","google"]}},"#,
+            r#""user_metadata":{{"avatar_url":"https://lh3.googleusercontent.com/a/ACg8ocJ-Qm3v{pad}","#,
+            r#""email":"ada.lovelace@example.com","email_verified":true,"full_name":"Ada Lovelace","#,
+            r#""iss":"https://accounts.google.com","name":"Ada Lovelace","phone_verified":false,"#,
+            r#""provider_id":"108234567890123456789","sub":"108234567890123456789"}},"#,
+            r#""role":"authenticated","aal":"aal1","amr":[{{"method":"oauth","timestamp":1759996400}}],"#,
+            r#""session_id":"c4a7e2f1-9b3d-4f6a-8e1c-5d2b7a9f0e34","is_anonymous":false}}"#
+        ),
+        iss = ISS,
+        exp = EXP,
+        iat = 1_759_996_400u64,
+        pad = pad,
+    )
+}
+
+/// Mints the fixture: padding in `user_metadata.avatar_url` makes the token exactly
+/// [`TOKEN_LEN`] bytes.
+pub fn fixture() -> Fixture {
+    let mut scalar = [0u8; 32];
+    for (i, b) in scalar.iter_mut().enumerate() {
+        *b = u8::try_from(i).unwrap_or(0).wrapping_mul(37).wrapping_add(11);
+    }
+    let key = SigningKey::from_bytes(&scalar.into()).expect("fixed scalar is a valid key");
+    let header = b64(format!(r#"{{"alg":"ES256","kid":"{KID}","typ":"JWT"}}"#).as_bytes());
+    let (signing_input, token, signature) = (0..200)
+        .find_map(|filler| {
+            let input = format!("{header}.{}", b64(payload(filler).as_bytes()));
+            let sig: Signature = key.sign(input.as_bytes());
+            let token = format!("{input}.{}", b64(&sig.to_bytes()));
+            (token.len() == TOKEN_LEN).then(|| (input, token, sig))
+        })
+        .expect("some padding gives the exact length");
+    let point = key.verifying_key().to_encoded_point(false);
+    let x = b64(point.x().expect("x"));
+    let y = b64(point.y().expect("y"));
+    let jwks = format!(
+        r#"{{"keys":[{{"kty":"EC","crv":"P-256","alg":"ES256","use":"sig","kid":"{KID}","x":"{x}","y":"{y}"}}]}}"#
+    );
+    Fixture {
+        token,
+        signing_input: signing_input.into_bytes(),
+        signature: signature.to_bytes().into(),
+        sec1: point.as_bytes().to_vec(),
+        x,
+        y,
+        jwks,
+        verifying_key: *key.verifying_key(),
+    }
+}

@@ -1,0 +1,204 @@
+//! Signed-digit combs: scalar recoding, per-key table construction, and `u1*G + u2*Q` for each
+//! table configuration. Variable time, public inputs only (see the module above).
+//!
+//! A comb with window `w`, `d` rounds and `T` rows writes a scalar as `m = ceil(257 / w)`
+//! signed digits `k = sum_j d_j 2^(w j)`, `|d_j| <= 2^(w-1)`, and stores in row `i` the
+//! multiples `1..=2^(w-1)` of `B_i = 2^(w d i) P`. Digit `j = i d + t` belongs to row `i` and
+//! round `t`, so `k P = sum_t 2^(w t) sum_i d_(i d + t) B_i`: `d - 1` groups of `w` doublings
+//! (shared by both scalars) and one mixed addition per non-zero digit. A negative digit adds
+//! the negated point, which costs one field negation.
+
+use jwtgate_p256_table::{Affine, G_W6_D1, G_W6_D3, G_W6_D43};
+
+use super::point::{Jacobian, MAX_BATCH, negate, normalize_batch};
+
+/// A 256-bit big-endian scalar as little-endian limbs, with zero limbs past the top so that
+/// windows may read beyond bit 255.
+fn limbs(k: &[u8; 32]) -> [u64; 6] {
+    let mut out = [0u64; 6];
+    for (limb, chunk) in out.iter_mut().zip(k.rchunks_exact(8)) {
+        *limb = u64::from_be_bytes(<[u8; 8]>::try_from(chunk).unwrap_or([0; 8]));
+    }
+    out
+}
+
+/// Bits `start..start + w` of `l` (`w <= 8`).
+fn window(l: &[u64; 6], start: usize, w: usize) -> u32 {
+    let (index, shift) = (start / 64, start % 64);
+    let low = l.get(index).copied().unwrap_or(0) >> shift;
+    let high = match shift {
+        0 => 0,
+        _ => l.get(index + 1).copied().unwrap_or(0) << (64 - shift),
+    };
+    let mask = (1u64 << w) - 1;
+    u32::try_from((low | high) & mask).unwrap_or(0)
+}
+
+/// The `M` signed base-`2^w` digits of `k`, each in `-2^(w-1)..=2^(w-1)`.
+/// `M * w` must be at least 257 so the last carry has a digit to land in.
+pub(crate) fn recode_signed<const M: usize>(k: &[u8; 32], w: usize) -> [i8; M] {
+    let l = limbs(k);
+    let full = 1i32 << w;
+    let mut digits = [0i8; M];
+    let mut carry = 0i32;
+    for (j, digit) in digits.iter_mut().enumerate() {
+        let mut v = i32::try_from(window(&l, j * w, w)).unwrap_or(0) + carry;
+        carry = i32::from(v > full / 2);
+        v -= carry * full;
+        *digit = i8::try_from(v).unwrap_or(0);
+    }
+    digits
+}
+
+/// Positions a width-5 NAF of a 256-bit scalar can use (the last carry lands below 261).
+pub(crate) const NAF_LEN: usize = 261;
+
+/// The width-5 non-adjacent form of `k`: digits odd in `-15..=15` or zero, any two non-zero
+/// digits at least 5 positions apart.
+pub(crate) fn recode_wnaf5(k: &[u8; 32]) -> [i8; NAF_LEN] {
+    const W: usize = 5;
+    let l = limbs(k);
+    let mut naf = [0i8; NAF_LEN];
+    let mut pos = 0;
+    let mut carry = 0u32;
+    while pos < NAF_LEN {
+        let v = window(&l, pos, W) + carry;
+        if v & 1 == 0 {
+            // An even window with a carry means bit `pos` is set: the carry moves up a bit.
+            pos += 1;
+            continue;
+        }
+        let digit = i32::try_from(v).unwrap_or(0);
+        let (digit, next) = if digit < 1 << (W - 1) {
+            (digit, 0)
+        } else {
+            (digit - (1 << W), 1)
+        };
+        if let Some(slot) = naf.get_mut(pos) {
+            *slot = i8::try_from(digit).unwrap_or(0);
+        }
+        carry = next;
+        pos += W;
+    }
+    naf
+}
+
+/// `acc += digit * row[..]` (`row[k]` is `(k + 1) B`).
+fn add_digit<const E: usize>(acc: &mut Jacobian, row: &[Affine; E], digit: i8) {
+    let Some(index) = usize::from(digit.unsigned_abs()).checked_sub(1) else {
+        return;
+    };
+    if let Some(p) = row.get(index) {
+        *acc = if digit < 0 {
+            acc.add_affine(&negate(p))
+        } else {
+            acc.add_affine(p)
+        };
+    }
+}
+
+/// `acc += sum_i digits[i d + t] * B_i`: round `t` of a comb with `d` rounds.
+fn add_round<const E: usize>(
+    acc: &mut Jacobian,
+    rows: &[[Affine; E]],
+    digits: &[i8],
+    d: usize,
+    t: usize,
+) {
+    for (i, row) in rows.iter().enumerate() {
+        if let Some(&digit) = digits.get(i * d + t) {
+            add_digit(acc, row, digit);
+        }
+    }
+}
+
+/// Large configuration: `u1*G + u2*Q` with both combs at w = 6, one round (no doublings):
+/// 43 + 43 mixed additions at most.
+pub(crate) fn mul_large(u1: &[u8; 32], u2: &[u8; 32], q: &[[Affine; 32]; 43]) -> Jacobian {
+    let g_digits = recode_signed::<43>(u1, 6);
+    let q_digits = recode_signed::<43>(u2, 6);
+    let mut acc = Jacobian::INFINITY;
+    add_round(&mut acc, &G_W6_D1, &g_digits, 1, 0);
+    add_round(&mut acc, q, &q_digits, 1, 0);
+    acc
+}
+
+/// Small configuration: `Q` at w = 4 with 4 rounds (17 rows), `G` at w = 6 with 3 rounds,
+/// sharing 12 doublings: 65 + 43 mixed additions at most.
+pub(crate) fn mul_small(u1: &[u8; 32], u2: &[u8; 32], q: &[[Affine; 8]; 17]) -> Jacobian {
+    let g_digits = recode_signed::<43>(u1, 6);
+    let q_digits = recode_signed::<65>(u2, 4);
+    let mut acc = Jacobian::INFINITY;
+    for pos in (0..=12).rev() {
+        // Doubling infinity is free, so the first pass costs nothing.
+        acc = acc.double();
+        if pos % 4 == 0 {
+            add_round(&mut acc, q, &q_digits, 4, pos / 4);
+        }
+        if pos % 6 == 0 {
+            add_round(&mut acc, &G_W6_D3, &g_digits, 3, pos / 6);
+        }
+    }
+    acc
+}
+
+/// No per-key table: `Q` by a width-5 NAF over 8 odd multiples computed here (Jacobian, full
+/// additions), `G` by its one-row w = 6 comb riding the same ~256 doublings.
+pub(crate) fn mul_none(u1: &[u8; 32], u2: &[u8; 32], q: &Affine) -> Jacobian {
+    let g_digits = recode_signed::<43>(u1, 6);
+    let naf = recode_wnaf5(u2);
+    let q1 = Jacobian::from_affine(q);
+    let q2 = q1.double();
+    let mut odd = [Jacobian::INFINITY; 8];
+    let mut m = q1;
+    for slot in odd.iter_mut() {
+        *slot = m;
+        m = m.add(&q2);
+    }
+    let mut acc = Jacobian::INFINITY;
+    for pos in (0..NAF_LEN).rev() {
+        acc = acc.double();
+        if let Some(&digit) = naf.get(pos)
+            && let Some(index) = usize::from(digit.unsigned_abs()).checked_sub(1)
+            && let Some(p) = odd.get(index / 2)
+        {
+            acc = if digit < 0 {
+                acc.add(&p.negate())
+            } else {
+                acc.add(p)
+            };
+        }
+        if pos % 6 == 0 {
+            add_round(&mut acc, &G_W6_D43, &g_digits, 43, pos / 6);
+        }
+    }
+    acc
+}
+
+/// Fills `rows` with the comb table of `q`: row `i` holds `1..=E` times `2^(shift i) q`.
+/// Returns `false` if a point came out at infinity (never, for a valid key).
+pub(crate) fn build_rows<const E: usize>(
+    rows: &mut [[Affine; E]],
+    q: &Affine,
+    shift: usize,
+) -> bool {
+    if E > MAX_BATCH {
+        return false;
+    }
+    let mut base = Jacobian::from_affine(q);
+    let mut jacobian = [Jacobian::INFINITY; E];
+    for row in rows.iter_mut() {
+        let mut m = base;
+        for slot in jacobian.iter_mut() {
+            *slot = m;
+            m = m.add(&base);
+        }
+        if !normalize_batch(&jacobian, row) {
+            return false;
+        }
+        for _ in 0..shift {
+            base = base.double();
+        }
+    }
+    true
+}

@@ -1,0 +1,194 @@
+//! P-256 point arithmetic in Jacobian coordinates with the a = -3 shortcuts.
+//!
+//! **Variable time, public inputs only** (see the module above): the formulas branch on the
+//! points they are given. Every exceptional case is handled explicitly: an operand at
+//! infinity, an addition of a point to itself (H = 0, R = 0: doubling) and of a point to its
+//! negation (H = 0, R != 0: infinity).
+
+use jwtgate_p256_table::{Affine, FieldElement};
+
+/// `(X : Y : Z)` stands for the affine point `(X / Z^2, Y / Z^3)`; `Z = 0` is infinity.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Jacobian {
+    pub(crate) x: FieldElement,
+    pub(crate) y: FieldElement,
+    pub(crate) z: FieldElement,
+}
+
+fn is_zero(f: &FieldElement) -> bool {
+    bool::from(f.is_zero())
+}
+
+/// `-p`.
+pub(crate) fn negate(p: &Affine) -> Affine {
+    Affine {
+        x: p.x,
+        y: p.y.neg(),
+    }
+}
+
+impl Jacobian {
+    /// The point at infinity (the group identity).
+    pub(crate) const INFINITY: Jacobian = Jacobian {
+        x: FieldElement::ONE,
+        y: FieldElement::ONE,
+        z: FieldElement::ZERO,
+    };
+
+    pub(crate) const fn from_affine(p: &Affine) -> Jacobian {
+        Jacobian {
+            x: p.x,
+            y: p.y,
+            z: FieldElement::ONE,
+        }
+    }
+
+    pub(crate) fn is_infinity(&self) -> bool {
+        is_zero(&self.z)
+    }
+
+    /// `2 * self` (dbl-2001-b: 3M + 5S).
+    pub(crate) fn double(&self) -> Jacobian {
+        if self.is_infinity() {
+            return Jacobian::INFINITY;
+        }
+        let delta = self.z.square();
+        let gamma = self.y.square();
+        let beta = self.x.multiply(&gamma);
+        // a = -3: 3 X^2 + a Z^4 = 3 (X - Z^2)(X + Z^2)
+        let alpha = self.x.sub(&delta).multiply(&self.x.add(&delta));
+        let alpha = alpha.double().add(&alpha);
+        let beta4 = beta.double().double();
+        let x3 = alpha.square().sub(&beta4.double());
+        // Y = 0 (a point of order 2; P-256 has none) gives Z3 = 0: infinity, as it should.
+        let z3 = self.y.add(&self.z).square().sub(&gamma).sub(&delta);
+        let gamma_sq8 = gamma.square().double().double().double();
+        let y3 = alpha.multiply(&beta4.sub(&x3)).sub(&gamma_sq8);
+        Jacobian {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
+    }
+
+    /// `self + p` for an affine `p` (mixed addition: 8M + 3S).
+    pub(crate) fn add_affine(&self, p: &Affine) -> Jacobian {
+        if self.is_infinity() {
+            return Jacobian::from_affine(p);
+        }
+        let z1z1 = self.z.square();
+        let u2 = p.x.multiply(&z1z1);
+        let s2 = p.y.multiply(&self.z).multiply(&z1z1);
+        let h = u2.sub(&self.x);
+        let r = s2.sub(&self.y);
+        if is_zero(&h) {
+            // Same x: the same point (double it) or its negation (the sum is infinity).
+            return if is_zero(&r) {
+                self.double()
+            } else {
+                Jacobian::INFINITY
+            };
+        }
+        let hh = h.square();
+        let hhh = h.multiply(&hh);
+        let v = self.x.multiply(&hh);
+        let x3 = r.square().sub(&hhh).sub(&v.double());
+        let y3 = r.multiply(&v.sub(&x3)).sub(&self.y.multiply(&hhh));
+        Jacobian {
+            x: x3,
+            y: y3,
+            z: self.z.multiply(&h),
+        }
+    }
+
+    /// `self + q` for a Jacobian `q` (12M + 4S).
+    pub(crate) fn add(&self, q: &Jacobian) -> Jacobian {
+        if self.is_infinity() {
+            return *q;
+        }
+        if q.is_infinity() {
+            return *self;
+        }
+        let z1z1 = self.z.square();
+        let z2z2 = q.z.square();
+        let u1 = self.x.multiply(&z2z2);
+        let u2 = q.x.multiply(&z1z1);
+        let s1 = self.y.multiply(&q.z).multiply(&z2z2);
+        let s2 = q.y.multiply(&self.z).multiply(&z1z1);
+        let h = u2.sub(&u1);
+        let r = s2.sub(&s1);
+        if is_zero(&h) {
+            return if is_zero(&r) {
+                self.double()
+            } else {
+                Jacobian::INFINITY
+            };
+        }
+        let hh = h.square();
+        let hhh = h.multiply(&hh);
+        let v = u1.multiply(&hh);
+        let x3 = r.square().sub(&hhh).sub(&v.double());
+        let y3 = r.multiply(&v.sub(&x3)).sub(&s1.multiply(&hhh));
+        Jacobian {
+            x: x3,
+            y: y3,
+            z: self.z.multiply(&q.z).multiply(&h),
+        }
+    }
+
+    /// `-self`.
+    pub(crate) fn negate(&self) -> Jacobian {
+        Jacobian {
+            x: self.x,
+            y: self.y.neg(),
+            z: self.z,
+        }
+    }
+
+    /// The affine point, or `None` at infinity. One field inversion: not for hot paths.
+    #[cfg(feature = "_test-hooks")]
+    pub(crate) fn to_affine(self) -> Option<Affine> {
+        let zinv = Option::<FieldElement>::from(self.z.invert())?;
+        let zinv2 = zinv.square();
+        Some(Affine {
+            x: self.x.multiply(&zinv2),
+            y: self.y.multiply(&zinv2).multiply(&zinv),
+        })
+    }
+}
+
+/// Writes the affine form of `points` into `out` with one inversion (Montgomery's trick).
+/// Returns `false` (leaving `out` partly written) if any point is at infinity.
+pub(crate) fn normalize_batch(points: &[Jacobian], out: &mut [Affine]) -> bool {
+    if points.len() != out.len() || points.len() > MAX_BATCH {
+        return false;
+    }
+    // before[k] = z_0 * ... * z_(k-1)
+    let mut before_storage = [FieldElement::ONE; MAX_BATCH];
+    let Some(before) = before_storage.get_mut(..points.len()) else {
+        return false;
+    };
+    let mut product = FieldElement::ONE;
+    for (p, b) in points.iter().zip(before.iter_mut()) {
+        *b = product;
+        product = product.multiply(&p.z);
+    }
+    // A zero Z anywhere makes the product zero, which has no inverse.
+    let Some(mut inv) = Option::<FieldElement>::from(product.invert()) else {
+        return false;
+    };
+    for ((p, b), o) in points.iter().zip(before.iter()).zip(out.iter_mut()).rev() {
+        // inv = 1 / (z_0 * ... * z_k) here.
+        let zinv = inv.multiply(b);
+        inv = inv.multiply(&p.z);
+        let zinv2 = zinv.square();
+        *o = Affine {
+            x: p.x.multiply(&zinv2),
+            y: p.y.multiply(&zinv2).multiply(&zinv),
+        };
+    }
+    true
+}
+
+/// The longest batch [`normalize_batch`] takes (a table row).
+pub(crate) const MAX_BATCH: usize = 32;
