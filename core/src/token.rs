@@ -5,8 +5,8 @@ use sha2::Sha256;
 
 use crate::alg::Algorithm;
 use crate::claims::{Claims, SupabaseClaims};
-use crate::json::{self, JsonStr, Value};
 use crate::es256::KeyTable;
+use crate::json::{self, JsonStr, Value};
 use crate::jwk::Key;
 use crate::jwks::{KeyRef, KeySet};
 use crate::policy::Policy;
@@ -236,11 +236,17 @@ impl<'b> Verified<'b> {
 
     /// Deserializes the payload into the caller's own serde-json-core type.
     ///
+    /// Strings are unescaped through `scratch`, so `T` sees the same text as
+    /// [`Verified::claims`]: owned fields (`heapless::String`) get the decoded text, and a
+    /// borrowed `&str` field whose JSON text has escapes is refused rather than handed the
+    /// escaped form. An unescaped string is never longer than its JSON text, so a `scratch` of
+    /// `claims().raw().len()` bytes always suffices.
+    ///
     /// # Errors
-    /// [`Error::ClaimInvalid`] if the payload does not fit `T`.
+    /// [`Error::ClaimInvalid`] if the payload does not fit `T` (or `scratch` is too short).
     #[cfg(feature = "serde")]
-    pub fn deserialize<T: serde::Deserialize<'b>>(&self) -> Result<T, Error> {
-        serde_json_core::from_slice(self.claims.raw())
+    pub fn deserialize<T: serde::Deserialize<'b>>(&self, scratch: &mut [u8]) -> Result<T, Error> {
+        serde_json_core::from_slice_escaped(self.claims.raw(), scratch)
             .map(|(t, _)| t)
             .map_err(|_| Error::ClaimInvalid)
     }
