@@ -55,7 +55,10 @@ struct Row<'a> {
 const RAW_AWS_LC: &str = "raw aws-lc-rs (key parsed once)";
 
 fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// µs per call of `f`, run for about `budget`.
@@ -212,7 +215,8 @@ fn jwtgate_row<'a, T: KeyTable + 'a>(
 fn loaded<T: KeyTable>(f: &Fixture) -> Box<KeySet<4, T>> {
     let mut keys = Box::new(KeySet::<4, T>::new());
     let started = Instant::now();
-    keys.load(f.jwks.as_bytes()).expect("the fixture's JWK Set loads");
+    keys.load(f.jwks.as_bytes())
+        .expect("the fixture's JWK Set loads");
     eprintln!(
         "KeySet<4, {}>::load (one key, table built): {:.2} ms, {} B per key",
         std::any::type_name::<T>().rsplit("::").next().unwrap_or(""),
@@ -275,7 +279,12 @@ fn main() {
     let p256_sig = p256::ecdsa::Signature::from_slice(&f.signature).expect("signature");
 
     let mut rows = vec![
-        jwtgate_row("jwtgate, LargeTable (86 KiB/key, server)", &f, large, &policy),
+        jwtgate_row(
+            "jwtgate, LargeTable (86 KiB/key, server)",
+            &f,
+            large,
+            &policy,
+        ),
         jwtgate_row("jwtgate, SmallTable (8.5 KiB/key)", &f, small, &policy),
         jwtgate_row("jwtgate, NoTable (core default)", &f, none, &policy),
         jsonwebtoken_row("jsonwebtoken 11 + aws_lc_rs", &f),
@@ -299,6 +308,71 @@ fn main() {
             .is_ok()
         }),
     ];
+    if std::env::var_os("JWTGATE_BENCH_COMPONENTS").is_some() {
+        use base64ct::Encoding as _;
+        let f = &f;
+        // Where a jwtgate verify spends its time.
+        let key = jwtgate::Es256Key::from_p256(f.verifying_key);
+        let mut large_table = Box::new(LargeTable::EMPTY);
+        large_table.build(&key);
+        let mut buf = vec![0u8; 2048];
+        rows.extend([
+            row("component: parse (split, base64, header JSON)", move || {
+                UntrustedToken::parse(f.token.as_bytes(), &mut buf).is_ok()
+            }),
+            row(
+                "component: Claims::parse + Policy::check (decoded payload)",
+                {
+                    let payload_b64 = f.token.split('.').nth(1).unwrap();
+                    let payload = base64ct::Base64UrlUnpadded::decode_vec(payload_b64).unwrap();
+                    let policy = &policy;
+                    move || {
+                        jwtgate::Claims::parse(&payload, 16)
+                            .is_ok_and(|c| policy.check(&c, NOW).is_ok())
+                    }
+                },
+            ),
+            row("component: LargeTable signature check", move || {
+                large_table
+                    .verify(&key, &f.signing_input, &f.signature)
+                    .is_ok()
+            }),
+            row("component: NoTable signature check", move || {
+                NoTable.verify(&key, &f.signing_input, &f.signature).is_ok()
+            }),
+            row("component: SHA-256 of the signing input", || {
+                use sha2::Digest as _;
+                black_box(sha2::Sha256::digest(&f.signing_input))[0] != 1
+            }),
+        ]);
+    }
+    // The verified-token cache: the same token again (hash, epoch, lookup).
+    let hit_keys = loaded::<NoTable>(&f);
+    let mut tokens = Box::new(jwtgate::TokenCache::<256, u8>::new());
+    {
+        let mut buf = vec![0u8; 2048];
+        let verified = UntrustedToken::parse(f.token.as_bytes(), &mut buf)
+            .and_then(|t| t.verify(&hit_keys, &policy, NOW))
+            .expect("fixture verifies");
+        let epoch = jwtgate::CacheEpoch::new(&hit_keys, &policy);
+        let digest = jwtgate::TokenDigest::of(f.token.as_bytes());
+        tokens.insert(digest, &verified, &policy, &epoch, NOW, 1);
+    }
+    rows.insert(
+        3,
+        row(
+            "jwtgate verified-token cache hit (SHA-256, epoch, lookup)",
+            {
+                let policy = &policy;
+                let f = &f;
+                move || {
+                    let digest = jwtgate::TokenDigest::of(f.token.as_bytes());
+                    let epoch = jwtgate::CacheEpoch::new(&hit_keys, policy);
+                    tokens.get(&digest, NOW, &epoch) == Some(&1)
+                }
+            },
+        ),
+    );
     let mut results = measure(&mut rows, rounds, budget);
 
     // jsonwebtoken + RustCrypto: this binary again, as a child process.
@@ -313,7 +387,7 @@ fn main() {
             && name != RAW_AWS_LC
         {
             let parse = |s: &str| s.parse::<f64>().unwrap_or(f64::NAN);
-            results.insert(4, (name.to_owned(), parse(us), parse(ratio), parse(allocs)));
+            results.insert(5, (name.to_owned(), parse(us), parse(ratio), parse(allocs)));
         }
     }
     print_table(&results, f.token.len(), rounds);

@@ -67,7 +67,10 @@ fn payload(filler: usize) -> String {
 pub fn fixture() -> Fixture {
     let mut scalar = [0u8; 32];
     for (i, b) in scalar.iter_mut().enumerate() {
-        *b = u8::try_from(i).unwrap_or(0).wrapping_mul(37).wrapping_add(11);
+        *b = u8::try_from(i)
+            .unwrap_or(0)
+            .wrapping_mul(37)
+            .wrapping_add(11);
     }
     let key = SigningKey::from_bytes(&scalar.into()).expect("fixed scalar is a valid key");
     let header = b64(format!(r#"{{"alg":"ES256","kid":"{KID}","typ":"JWT"}}"#).as_bytes());
@@ -76,7 +79,7 @@ pub fn fixture() -> Fixture {
             let input = format!("{header}.{}", b64(payload(filler).as_bytes()));
             let sig: Signature = key.sign(input.as_bytes());
             let token = format!("{input}.{}", b64(&sig.to_bytes()));
-            (token.len() == TOKEN_LEN).then(|| (input, token, sig))
+            (token.len() == TOKEN_LEN).then_some((input, token, sig))
         })
         .expect("some padding gives the exact length");
     let point = key.verifying_key().to_encoded_point(false);

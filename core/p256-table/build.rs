@@ -16,7 +16,7 @@ use p256::{AffinePoint, ProjectivePoint};
 
 /// (name, window bits w, rounds d, rows)
 const TABLES: &[(&str, u32, u32, usize)] = &[
-    ("G_W6_D1", 6, 1, 43),
+    ("G_W7_D1", 7, 1, 37),
     ("G_W6_D3", 6, 3, 15),
     ("G_W6_D43", 6, 43, 1),
 ];

@@ -27,6 +27,7 @@ use crate::json::JsonStr;
 use crate::jwks::{KeyRef, KeySet, LoadReport, Selection};
 use crate::policy::Policy;
 use crate::token::{UntrustedToken, Verified};
+use crate::token_cache::CacheEpoch;
 
 /// Cache policy, in seconds. [`CachePolicy::DEFAULT`] is the recommended setting;
 /// [`CachePolicy::REFERENCE`] reproduces the reference system exactly.
@@ -288,6 +289,14 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
         }
     }
 
+    /// The epoch a [`TokenCache`](crate::TokenCache) entry verified with these keys under
+    /// `policy` is valid in, or `None` while the keys cannot be served at `now` (cold, or
+    /// expired past stale-if-error): then nothing may be answered from a token cache either.
+    pub fn token_epoch(&self, policy: &Policy<'_>, now: u64) -> Option<CacheEpoch> {
+        matches!(self.freshness(now), Freshness::Fresh | Freshness::Stale)
+            .then(|| CacheEpoch::new(&self.keys, policy))
+    }
+
     /// When the held set stops being fresh, if one is held.
     pub fn fresh_until(&self) -> Option<u64> {
         self.fresh_until
@@ -295,16 +304,17 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
 
     /// Decides what a lookup for a token with `kid` and `alg` should do at `now`.
     ///
-    /// Counts exactly one of hit, miss, stale serve or cooldown rejection per call that does
-    /// not return [`Step::Wait`].
+    /// Counts each lookup once: a hit (served from a fresh set), a miss (it must fetch, or
+    /// wait for another caller's fetch), a stale serve, or a cooldown rejection.
     pub fn step(&mut self, now: u64, kid: Option<JsonStr<'_>>, alg: Algorithm) -> Step<'_, T> {
         self.lookup(now, kid, alg, true)
     }
 
-    /// [`JwksCache::step`] for the lookup that follows this caller's own fetch: it never
-    /// fetches again, so every miss makes at most one fetch even without a failure cooldown
-    /// (and stale keys are served after a failed refresh), exactly as if a cooldown ran.
-    pub(crate) fn step_after_fetch(
+    /// The same lookup again, after this caller's [`Step::Fetch`] completed or its
+    /// [`Step::Wait`] ended. It never fetches, so every miss makes at most one fetch even
+    /// without a failure cooldown (stale keys are served after a failed refresh, exactly as if
+    /// a cooldown ran), and it counts only stale serves: the lookup was counted as a miss.
+    pub fn step_again(
         &mut self,
         now: u64,
         kid: Option<JsonStr<'_>>,
@@ -318,11 +328,11 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
         now: u64,
         kid: Option<JsonStr<'_>>,
         alg: Algorithm,
-        allow_fetch: bool,
+        first: bool,
     ) -> Step<'_, T> {
         let freshness = self.freshness(now);
         let in_flight = self.fetch_in_flight(now);
-        let may_fetch = allow_fetch && !in_flight && now >= self.cooldown_until;
+        let may_fetch = first && !in_flight && now >= self.cooldown_until;
         if freshness == Freshness::Fresh {
             let unknown = matches!(self.keys.selection(kid, alg), Selection::None);
             let interval_passed = self.last_unknown_kid_fetch.is_none_or(|last| {
@@ -338,7 +348,9 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
                 self.counters.misses += 1;
                 return Step::Fetch(self.issue_ticket(now));
             }
-            self.counters.hits += 1;
+            if first {
+                self.counters.hits += 1;
+            }
             return self.serve(kid, alg, false);
         }
         if may_fetch {
@@ -350,9 +362,14 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
             return self.serve(kid, alg, true);
         }
         if in_flight {
+            if first {
+                self.counters.misses += 1;
+            }
             return Step::Wait;
         }
-        self.counters.cooldown_rejections += 1;
+        if first {
+            self.counters.cooldown_rejections += 1;
+        }
         Step::Fail(self.last_failure)
     }
 
@@ -488,7 +505,7 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
             let step = if attempt == 0 {
                 self.step(now, token.kid(), token.alg())
             } else {
-                self.step_after_fetch(now, token.kid(), token.alg())
+                self.step_again(now, token.kid(), token.alg())
             };
             match step {
                 Step::Ready { key, .. } => {

@@ -54,9 +54,22 @@ impl<'a> Claims<'a> {
             .ok()
             .and_then(Value::as_object)
             .ok_or(Error::TokenMalformed)?;
-        let date = |name| typed(object, name, |v| v.as_number().map(json::Number::ceil_i64));
-        let text = |name| typed(object, name, Value::as_str);
-        let aud = typed(object, "aud", |v| match v {
+        // One walk over the members (names are unique in a validated object), not one per
+        // registered claim: the payload is the largest JSON a verify reads.
+        let mut registered: [Option<Value<'a>>; 7] = [None; 7];
+        for (name, value) in object.members() {
+            if let Some(slot) = REGISTERED
+                .iter()
+                .position(|r| name.eq_str(r))
+                .and_then(|i| registered.get_mut(i))
+            {
+                *slot = Some(value);
+            }
+        }
+        let [exp, nbf, iat, iss, sub, jti, aud] = registered;
+        let date = |v| typed_value(v, |v| v.as_number().map(json::Number::ceil_i64));
+        let text = |v| typed_value(v, Value::as_str);
+        let aud = typed_value(aud, |v| match v {
             Value::String(s) => Some(Audience::One(s)),
             Value::Array(a) => a
                 .iter()
@@ -67,12 +80,12 @@ impl<'a> Claims<'a> {
         Ok(Claims {
             raw: payload,
             object,
-            exp: date("exp")?.ok_or(Error::ClaimInvalid)?,
-            nbf: date("nbf")?,
-            iat: date("iat")?,
-            iss: text("iss")?,
-            sub: text("sub")?,
-            jti: text("jti")?,
+            exp: date(exp)?.ok_or(Error::ClaimInvalid)?,
+            nbf: date(nbf)?,
+            iat: date(iat)?,
+            iss: text(iss)?,
+            sub: text(sub)?,
+            jti: text(jti)?,
             aud,
         })
     }
@@ -149,14 +162,24 @@ pub struct SupabaseClaims<'a> {
     pub is_anonymous: Option<bool>,
 }
 
+/// The registered claims [`Claims::parse`] reads, in the order it destructures them.
+const REGISTERED: [&str; 7] = ["exp", "nbf", "iat", "iss", "sub", "jti", "aud"];
+
 /// An optional member that, when present, must convert with `want`.
 fn typed<'a, T>(
     object: Object<'a>,
     name: &str,
     want: impl Fn(Value<'a>) -> Option<T>,
 ) -> Result<Option<T>, Error> {
-    object
-        .get(name)
+    typed_value(object.get(name), want)
+}
+
+/// An optional value that, when present, must convert with `want`.
+fn typed_value<'a, T>(
+    value: Option<Value<'a>>,
+    want: impl Fn(Value<'a>) -> Option<T>,
+) -> Result<Option<T>, Error> {
+    value
         .map(|v| want(v).ok_or(Error::ClaimInvalid))
         .transpose()
 }

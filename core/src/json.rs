@@ -153,12 +153,15 @@ impl<'a> JsonStr<'a> {
 
     /// Whether the decoded string equals `s` exactly.
     pub fn eq_str(self, s: &str) -> bool {
-        self.chars().eq(s.chars())
+        // Without escapes the text is the string: compare bytes, decode only when needed.
+        self.raw == s || (self.raw.contains('\\') && self.chars().eq(s.chars()))
     }
 
     /// Whether two JSON strings decode to the same text.
     pub fn decoded_eq(self, other: JsonStr<'_>) -> bool {
-        self.raw == other.raw || self.chars().eq(other.chars())
+        self.raw == other.raw
+            || ((self.raw.contains('\\') || other.raw.contains('\\'))
+                && self.chars().eq(other.chars()))
     }
 
     /// Decodes into `buf` and returns the text, or `None` if `buf` is too small.
@@ -445,6 +448,26 @@ impl<'a> Iterator for Elements<'a> {
     }
 }
 
+/// Two bits of a 128-bit Bloom filter for a member name, from FNV-1a over its decoded text
+/// (names that decode alike get the same bits, whatever their escapes).
+fn name_bits(name: JsonStr<'_>) -> u128 {
+    let mut hash = 0xcbf2_9ce4_8422_2325u64;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    };
+    match name.as_plain() {
+        Some(plain) => eat(plain.as_bytes()),
+        None => {
+            for c in name.chars() {
+                eat(c.encode_utf8(&mut [0u8; 4]).as_bytes());
+            }
+        }
+    }
+    (1u128 << (hash & 127)) | (1u128 << ((hash >> 7) & 127))
+}
+
 /// The lexer. With `check` it validates fully; without, it walks an already validated
 /// document (and stops quietly at anything unexpected).
 #[derive(Clone, Debug)]
@@ -567,6 +590,13 @@ impl<'a> Cursor<'a> {
         self.expect(b'"')?;
         let start = self.pos;
         loop {
+            // Skip the plain run in one scan: the text is already UTF-8, and no byte of a
+            // multi-byte character is a quote, a backslash or a control character.
+            let rest = self.text.as_bytes().get(self.pos..).unwrap_or_default();
+            self.pos += rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(rest.len());
             match self.bump().ok_or(JsonError::Syntax)? {
                 b'"' => break,
                 b'\\' => match self.bump().ok_or(JsonError::Syntax)? {
@@ -597,6 +627,12 @@ impl<'a> Cursor<'a> {
 
     fn array(&mut self, depth: u8) -> Result<Value<'a>, JsonError> {
         let start = self.pos;
+        if !self.check {
+            self.skip_container()?;
+            return Ok(Value::Array(Array {
+                text: self.slice(start, self.pos)?,
+            }));
+        }
         let inner = depth.checked_sub(1).ok_or(JsonError::TooDeep)?;
         self.expect(b'[')?;
         self.ws();
@@ -615,13 +651,58 @@ impl<'a> Cursor<'a> {
         }))
     }
 
+    /// Unchecked walks only: moves past the array or object starting here. The text was
+    /// validated, so the container ends at its matching bracket; one scan finds it, where
+    /// lexing every nested member again would make lookups and the duplicate-name check
+    /// re-read large nested values once per member.
+    fn skip_container(&mut self) -> Result<(), JsonError> {
+        let bytes = self.text.as_bytes();
+        let mut depth = 0usize;
+        while let Some(&b) = bytes.get(self.pos) {
+            self.pos += 1;
+            match b {
+                b'"' => loop {
+                    let rest = bytes.get(self.pos..).unwrap_or_default();
+                    let end = rest
+                        .iter()
+                        .position(|&c| c == b'"' || c == b'\\')
+                        .ok_or(JsonError::Syntax)?;
+                    self.pos += end + 1;
+                    if rest.get(end) == Some(&b'"') {
+                        break;
+                    }
+                    self.pos += 1; // the escaped character
+                },
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth = depth.checked_sub(1).ok_or(JsonError::Syntax)?;
+                    if depth == 0 {
+                        return Ok(());
+                    }
+                }
+                _ => {}
+            }
+        }
+        Err(JsonError::Syntax)
+    }
+
     fn object(&mut self, depth: u8) -> Result<Value<'a>, JsonError> {
         let start = self.pos;
+        if !self.check {
+            self.skip_container()?;
+            return Ok(Value::Object(Object {
+                text: self.slice(start, self.pos)?,
+            }));
+        }
         let inner = depth.checked_sub(1).ok_or(JsonError::TooDeep)?;
         self.expect(b'{')?;
         self.ws();
         if !self.eat(b'}') {
             let mut members = 0usize;
+            // A 128-bit Bloom filter of the names seen so far: a name whose bits are not all
+            // set is certainly new, so the exact walk over the earlier members (quadratic in
+            // the member count) runs only for the few that might repeat one.
+            let mut seen = 0u128;
             loop {
                 members += 1;
                 if self.check && members > self.max_members {
@@ -630,7 +711,8 @@ impl<'a> Cursor<'a> {
                 self.ws();
                 let member_start = self.pos;
                 let name = self.string()?;
-                if self.check {
+                let bits = name_bits(name);
+                if self.check && seen & bits == bits {
                     // Earlier members of this object: a truncated view the walker can read.
                     let earlier = Object {
                         text: self.slice(start, member_start)?,
@@ -639,6 +721,7 @@ impl<'a> Cursor<'a> {
                         return Err(JsonError::DuplicateMember);
                     }
                 }
+                seen |= bits;
                 self.ws();
                 self.expect(b':')?;
                 self.value(inner)?;

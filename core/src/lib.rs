@@ -26,6 +26,7 @@ mod policy;
 #[cfg(feature = "critical-section")]
 mod sync;
 mod token;
+mod token_cache;
 
 pub use alg::Algorithm;
 pub use cache::{
@@ -43,3 +44,4 @@ pub use policy::{HS256_MIN_SECRET_LEN, Hs256Secret, Policy, SecretTooShort};
 #[cfg(feature = "critical-section")]
 pub use sync::SharedCache;
 pub use token::{UntrustedToken, Verified, verify};
+pub use token_cache::{CacheEpoch, TokenCache, TokenDigest};

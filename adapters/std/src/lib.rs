@@ -4,6 +4,7 @@
 pub mod fetch;
 mod layer;
 mod metrics;
+mod table;
 mod verifier;
 
 #[cfg(feature = "dev-issuer")]
@@ -15,6 +16,8 @@ pub use fetch::{
 };
 pub use layer::{AuthClaims, AuthError, AuthLayer, AuthService, bearer, error_body};
 pub use metrics::Metrics;
+pub use table::{ServerTable, SharedTable};
 pub use verifier::{
-    ConfigError, DEFAULT_MAX_TOKEN_LEN, KEY_CAPACITY, Verifier, VerifierConfig, unix_now,
+    ConfigError, DEFAULT_MAX_TOKEN_LEN, KEY_CAPACITY, TOKEN_CACHE_CAPACITY, Verifier,
+    VerifierConfig, unix_now,
 };

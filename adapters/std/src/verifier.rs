@@ -12,16 +12,23 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use jwtgate::{
-    CacheCounters, CachePolicy, Error, FetchOutcome as CoreOutcome, FetchTicket, Freshness,
-    Hs256Secret, JwksCache, Key, Policy, Step, UntrustedToken, Verified,
+    CacheCounters, CacheEpoch, CachePolicy, Error, FetchOutcome as CoreOutcome, FetchTicket,
+    Freshness, Hs256Secret, JwksCache, Key, KeyRef, Policy, Step, TokenCache, TokenDigest,
+    UntrustedToken, Verified,
 };
 use tokio::sync::Notify;
 
 use crate::fetch::{FetchConfig, FetchError, FetchOutcome, JwksFetcher};
+use crate::layer::AuthClaims;
 use crate::metrics::Metrics;
+use crate::table::ServerTable;
 
 /// Keys held by a [`Verifier`]: Azure AD publishes about 10, Supabase 1-3.
 pub const KEY_CAPACITY: usize = 32;
+
+/// Verified tokens remembered by [`Verifier::authorize`] (Envoy's `jwt_authn` keeps 100):
+/// the same token presented again is answered without parsing or signature check.
+pub const TOKEN_CACHE_CAPACITY: usize = 256;
 
 /// The longest token a [`Verifier`] accepts by default, in bytes.
 pub const DEFAULT_MAX_TOKEN_LEN: usize = 16 * 1024;
@@ -119,6 +126,8 @@ struct Shared {
     metrics: Metrics,
     /// The background refresh task, stopped when the last verifier clone goes.
     refresh_task: Mutex<Option<tokio::task::AbortHandle>>,
+    /// Tokens [`Verifier::authorize`](crate::AuthLayer) verified, with their claims.
+    tokens: Mutex<TokenCache<TOKEN_CACHE_CAPACITY, AuthClaims>>,
 }
 
 impl Drop for Shared {
@@ -134,7 +143,8 @@ impl Drop for Shared {
 }
 
 struct State {
-    cache: JwksCache<KEY_CAPACITY>,
+    /// Every key carries an `Arc`-shared 86 KiB comb table, built when the key arrives.
+    cache: JwksCache<KEY_CAPACITY, ServerTable>,
     /// The ETag of the held set, for `If-None-Match`.
     etag: Option<String>,
 }
@@ -156,7 +166,7 @@ pub fn unix_now() -> u64 {
 
 /// How one lookup resolved, with the key copied out of the lock.
 enum Decision {
-    Ready(Key),
+    Ready(Key, ServerTable),
     Fetch(FetchTicket),
     Wait,
     Fail(Error),
@@ -183,6 +193,7 @@ impl Verifier {
             fetched: Notify::new(),
             metrics: Metrics::new(),
             refresh_task: Mutex::new(None),
+            tokens: Mutex::new(TokenCache::new()),
         });
         Ok(Verifier { shared })
     }
@@ -223,6 +234,41 @@ impl Verifier {
     /// Whether a set is held that can verify tokens now (fresh or stale-if-error).
     pub fn is_ready(&self) -> bool {
         matches!(self.freshness(), Freshness::Fresh | Freshness::Stale)
+    }
+
+    /// The claims `authorize` cached for `token`, with the epoch to store a fresh verdict
+    /// under (taken before verifying; `None` while the key set cannot be served).
+    pub(crate) fn cached_claims(
+        &self,
+        token: &TokenDigest,
+    ) -> (Option<AuthClaims>, Option<CacheEpoch>) {
+        let now = unix_now();
+        let epoch = self.state().cache.token_epoch(&self.policy(), now);
+        let Some(epoch) = epoch else {
+            return (None, None);
+        };
+        let mut tokens = self
+            .shared
+            .tokens
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        (tokens.get(token, now, &epoch).cloned(), Some(epoch))
+    }
+
+    /// Remembers a verified token's claims for [`Verifier::cached_claims`].
+    pub(crate) fn remember(
+        &self,
+        token: TokenDigest,
+        epoch: &CacheEpoch,
+        verified: &Verified<'_>,
+        claims: AuthClaims,
+    ) {
+        let policy = self.policy();
+        self.shared
+            .tokens
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(token, verified, &policy, epoch, unix_now(), claims);
     }
 
     fn policy(&self) -> Policy<'_> {
@@ -274,18 +320,31 @@ impl Verifier {
         }
         // Round 1 may start (or wait for) a fetch; round 2 decides on its result; round 3
         // covers a fetch that completed between our check and our wait.
-        for _ in 0..3 {
+        for round in 0..3 {
             let mut fetched = pin!(self.shared.fetched.notified());
             fetched.as_mut().enable();
             let now = unix_now();
-            let decision = match self.state().cache.step(now, token.kid(), token.alg()) {
-                Step::Ready { key, .. } => Decision::Ready(key.clone()),
-                Step::Fetch(ticket) => Decision::Fetch(ticket),
-                Step::Wait => Decision::Wait,
-                Step::Fail(e) => Decision::Fail(e),
+            let decision = {
+                let mut state = self.state();
+                // Later rounds follow a fetch or a wait: they never fetch again and are not
+                // counted twice.
+                let step = if round == 0 {
+                    state.cache.step(now, token.kid(), token.alg())
+                } else {
+                    state.cache.step_again(now, token.kid(), token.alg())
+                };
+                match step {
+                    Step::Ready { key, .. } => Decision::Ready(key.clone(), key.table().clone()),
+                    Step::Fetch(ticket) => Decision::Fetch(ticket),
+                    Step::Wait => Decision::Wait,
+                    Step::Fail(e) => Decision::Fail(e),
+                }
             };
             match decision {
-                Decision::Ready(key) => return token.verify_with(Some(&key), &policy, now),
+                Decision::Ready(key, table) => {
+                    let key = KeyRef::new(&key, &table);
+                    return token.verify_with_table(Some(key), &policy, now);
+                }
                 Decision::Fail(e) => return Err(e),
                 Decision::Fetch(ticket) => {
                     // The fetch runs as its own task so that a caller going away (client

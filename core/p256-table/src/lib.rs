@@ -9,6 +9,9 @@
 //! never built at run time. A `static` the final binary does not use is dropped by the linker.
 #![no_std]
 #![forbid(unsafe_code)]
+// Each table is one `static` built by const evaluation from its limbs: far more steps than the
+// lint's default budget, by design (it is bounded and runs once per build of this crate).
+#![allow(long_running_const_eval)]
 
 pub use p256::FieldElement;
 

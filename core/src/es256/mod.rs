@@ -3,7 +3,7 @@
 //! # Public inputs only: never use these routines for signing
 //!
 //! Everything in this module runs in **variable time**: the point formulas branch on their
-//! operands, the scalar inversion is Stein's binary algorithm, and the combs pick table rows by
+//! operands, the scalar inversion is a binary extended GCD, and the combs pick table rows by
 //! the digits of the scalars. That is safe here and only here, because ECDSA *verification*
 //! handles nothing secret: the public key, the signed message and the signature are all public.
 //! These routines must never be used for signing, key generation, key agreement or any other
@@ -18,23 +18,24 @@
 //!
 //! | table | per key | `u2*Q` | `u1*G` (static) |
 //! |---|---:|---|---|
-//! | [`LargeTable`] | 88,064 B (86 KiB) | w = 6, 43 rows, no doublings | w = 6, 43 rows (86 KiB) |
+//! | [`LargeTable`] | 88,064 B (86 KiB) | w = 6, 43 rows, no doublings | w = 7, 37 rows (148 KiB) |
 //! | [`SmallTable`] | 8,704 B (8.5 KiB) | w = 4, 17 rows, 12 doublings | w = 6, 15 rows (30 KiB) |
 //! | [`NoTable`] | 0 | width-5 NAF, ~256 doublings | w = 6, 1 row (2 KiB) |
 //!
 //! Points are in Jacobian coordinates with the a = -3 doubling; table points are affine, so
-//! additions are mixed (8M + 3S). `s^-1` uses p256's variable-time `invert_vartime`, and the
+//! additions are mixed (8M + 3S). `s^-1` is a variable-time binary inversion, and the
 //! final check compares `X == r Z^2` (and `(r + n) Z^2` when `r + n < p`) instead of inverting
 //! `Z`. The field arithmetic is p256's own (`expose-field`); only the point formulas, combs
 //! and recoding are here.
 
 mod comb;
 mod point;
+mod scalar;
 
 use core::fmt;
 
 use jwtgate_p256_table::{Affine, FieldElement, field_from_limbs};
-use p256::elliptic_curve::ops::{Invert as _, Reduce};
+use p256::elliptic_curve::ops::Reduce;
 use p256::elliptic_curve::{Field as _, PrimeField as _};
 use p256::{FieldBytes, Scalar, U256};
 use sha2::{Digest as _, Sha256};
@@ -227,17 +228,17 @@ fn verify_with(
     signature: &[u8],
     mul: impl FnOnce(&[u8; 32], &[u8; 32]) -> Jacobian,
 ) -> Result<(), Error> {
-    let (Some(r_bytes), Some(s_bytes), 64) = (
-        signature.get(..32),
-        signature.get(32..),
-        signature.len(),
-    ) else {
+    let (Some(r_bytes), Some(s_bytes), 64) =
+        (signature.get(..32), signature.get(32..), signature.len())
+    else {
         return Err(Error::SignatureInvalid);
     };
     let r = nonzero_scalar(r_bytes).ok_or(Error::SignatureInvalid)?;
     let s = nonzero_scalar(s_bytes).ok_or(Error::SignatureInvalid)?;
     let e = <Scalar as Reduce<U256>>::reduce_bytes(&Sha256::digest(message));
-    let s_inv = Option::<Scalar>::from(s.invert_vartime()).ok_or(Error::SignatureInvalid)?;
+    let s_inv = scalar::invert(&scalar::limbs(&s.to_bytes().into()))
+        .and_then(|inv| Option::<Scalar>::from(Scalar::from_repr(scalar::bytes(&inv).into())))
+        .ok_or(Error::SignatureInvalid)?;
     let u1: [u8; 32] = (e * s_inv).to_bytes().into();
     let u2: [u8; 32] = (r * s_inv).to_bytes().into();
     let point = mul(&u1, &u2);
@@ -251,8 +252,8 @@ fn verify_with(
 /// `p - n`, big-endian: `x(R) mod n == r` also when `x(R) = r + n`, possible only for
 /// `r < p - n`.
 const P_MINUS_N: [u8; 32] = [
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x43, 0x19, 0x05, 0x53, 0x58, 0xe8, 0x61,
-    0x7b, 0x0c, 0x46, 0x35, 0x3d, 0x03, 0x9c, 0xda, 0xae,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x43, 0x19, 0x05, 0x53, 0x58, 0xe8, 0x61, 0x7b,
+    0x0c, 0x46, 0x35, 0x3d, 0x03, 0x9c, 0xda, 0xae,
 ];
 
 /// The group order `n` as a field element (`n < p`).
@@ -269,8 +270,7 @@ fn x_matches(point: &Jacobian, r_bytes: &[u8; 32]) -> bool {
     if point.is_infinity() {
         return false;
     }
-    let Some(r) = Option::<FieldElement>::from(FieldElement::from_bytes(&(*r_bytes).into()))
-    else {
+    let Some(r) = Option::<FieldElement>::from(FieldElement::from_bytes(&(*r_bytes).into())) else {
         return false;
     };
     let zz = point.z.square();
@@ -367,6 +367,10 @@ pub mod testing {
     /// The width-5 NAF of `k` (little-endian digit order).
     pub fn wnaf5(k: &[u8; 32]) -> [i8; comb::NAF_LEN] {
         comb::recode_wnaf5(k)
+    }
+    /// `k^-1 mod n` by the variable-time binary inversion (big-endian; `None` for 0).
+    pub fn invert_scalar(k: &[u8; 32]) -> Option<[u8; 32]> {
+        scalar::invert(&scalar::limbs(k)).map(|inv| scalar::bytes(&inv))
     }
     /// The signed base-2^w digits of `k`.
     pub fn signed_digits<const M: usize>(k: &[u8; 32], w: usize) -> [i8; M] {

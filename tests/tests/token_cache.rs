@@ -1,0 +1,326 @@
+//! The verified-token cache: hits only for the same token bytes, within `exp`/`nbf`, under the
+//! same key set and policy; everything forgotten on any key-set or policy change.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+use jwtgate::{
+    CacheEpoch, CachePolicy, FetchOutcome, JwksCache, KeySet, Policy, Step, TokenCache,
+    TokenDigest, Verified,
+};
+use jwtgate_tests::{es256_token, jwk, jwks, signing_key};
+use p256::ecdsa::SigningKey;
+
+const NOW: u64 = 1_700_000_000;
+const EXP: u64 = NOW + 600;
+
+fn token(key: &SigningKey, kid: &str, payload: &str) -> String {
+    es256_token(key, &format!(r#"{{"alg":"ES256","kid":"{kid}"}}"#), payload)
+}
+
+fn payload() -> String {
+    format!(
+        r#"{{"sub":"user-1","role":"authenticated","exp":{EXP},"nbf":{}}}"#,
+        NOW - 10
+    )
+}
+
+fn keys(members: &[(&SigningKey, &str)]) -> KeySet<4> {
+    let set = jwks(
+        &members
+            .iter()
+            .map(|(k, kid)| jwk(k, &format!(r#""kid":"{kid}""#)))
+            .collect::<Vec<_>>(),
+    );
+    let mut keys = KeySet::new();
+    keys.load(set.as_bytes()).unwrap();
+    keys
+}
+
+/// Verifies for real and caches the `sub` on success; returns what a lookup then sees.
+fn verify_and_cache<const M: usize>(
+    cache: &mut TokenCache<M, String>,
+    token: &str,
+    keys: &KeySet<4>,
+    policy: &Policy<'_>,
+    now: u64,
+) -> bool {
+    let mut buf = [0u8; 1024];
+    let verified: Verified<'_> =
+        match jwtgate::verify(token.as_bytes(), &mut buf, keys, policy, now) {
+            Ok(v) => v,
+            Err(_) => return false,
+        };
+    let sub = verified.claims().sub().unwrap().chars().collect::<String>();
+    let epoch = CacheEpoch::new(keys, policy);
+    cache.insert(
+        TokenDigest::of(token.as_bytes()),
+        &verified,
+        policy,
+        &epoch,
+        now,
+        sub,
+    );
+    true
+}
+
+fn hit<const M: usize>(
+    cache: &mut TokenCache<M, String>,
+    token: &str,
+    keys: &KeySet<4>,
+    policy: &Policy<'_>,
+    now: u64,
+) -> Option<String> {
+    cache
+        .get(
+            &TokenDigest::of(token.as_bytes()),
+            now,
+            &CacheEpoch::new(keys, policy),
+        )
+        .cloned()
+}
+
+#[test]
+fn a_verified_token_hits_until_it_expires() {
+    let a = signing_key(1);
+    let keys = keys(&[(&a, "a")]);
+    let policy = Policy::new();
+    let t = token(&a, "a", &payload());
+    let mut cache = TokenCache::<8, String>::new();
+    assert_eq!(hit(&mut cache, &t, &keys, &policy, NOW), None);
+    assert!(verify_and_cache(&mut cache, &t, &keys, &policy, NOW));
+    assert_eq!(
+        hit(&mut cache, &t, &keys, &policy, NOW + 1).as_deref(),
+        Some("user-1")
+    );
+    assert_eq!(
+        hit(&mut cache, &t, &keys, &policy, EXP - 1).as_deref(),
+        Some("user-1")
+    );
+    // exp is exclusive, as in verification.
+    assert_eq!(hit(&mut cache, &t, &keys, &policy, EXP), None);
+    assert_eq!(hit(&mut cache, &t, &keys, &policy, EXP + 3600), None);
+    let (hits, misses) = cache.counters();
+    assert_eq!((hits, misses), (2, 3));
+}
+
+#[test]
+fn leeway_and_nbf_bound_the_entry_like_verification() {
+    let a = signing_key(1);
+    let keys = keys(&[(&a, "a")]);
+    let policy = Policy::new().leeway(30);
+    let t = token(&a, "a", &payload());
+    let mut cache = TokenCache::<8, String>::new();
+    assert!(verify_and_cache(&mut cache, &t, &keys, &policy, NOW));
+    assert!(hit(&mut cache, &t, &keys, &policy, EXP + 29).is_some());
+    assert!(hit(&mut cache, &t, &keys, &policy, EXP + 30).is_none());
+    // A clock that jumps back before nbf - leeway does not hit.
+    assert!(hit(&mut cache, &t, &keys, &policy, NOW - 10 - 30).is_some());
+    assert!(hit(&mut cache, &t, &keys, &policy, NOW - 10 - 31).is_none());
+}
+
+#[test]
+fn removing_the_key_that_verified_it_invalidates() {
+    let (a, b) = (signing_key(1), signing_key(2));
+    let both = keys(&[(&a, "a"), (&b, "b")]);
+    let only_b = keys(&[(&b, "b")]);
+    let policy = Policy::new();
+    let t = token(&a, "a", &payload());
+    let mut cache = TokenCache::<8, String>::new();
+    assert!(verify_and_cache(&mut cache, &t, &both, &policy, NOW));
+    assert!(hit(&mut cache, &t, &both, &policy, NOW).is_some());
+    assert_eq!(hit(&mut cache, &t, &only_b, &policy, NOW), None);
+    assert!(cache.is_empty(), "a new epoch empties the cache");
+    // And it does not come back with the old set either: it was forgotten.
+    assert_eq!(hit(&mut cache, &t, &both, &policy, NOW), None);
+}
+
+#[test]
+fn any_key_set_change_invalidates_the_whole_cache() {
+    let (a, b, c) = (signing_key(1), signing_key(2), signing_key(3));
+    let before = keys(&[(&a, "a"), (&b, "b")]);
+    // Key a is still there; key c was added: a change all the same.
+    let after = keys(&[(&a, "a"), (&b, "b"), (&c, "c")]);
+    let policy = Policy::new();
+    let ta = token(&a, "a", &payload());
+    let tb = token(&b, "b", &payload());
+    let mut cache = TokenCache::<8, String>::new();
+    assert!(verify_and_cache(&mut cache, &ta, &before, &policy, NOW));
+    assert!(verify_and_cache(&mut cache, &tb, &before, &policy, NOW));
+    assert_eq!(cache.len(), 2);
+    assert_eq!(hit(&mut cache, &ta, &after, &policy, NOW), None);
+    assert_eq!(hit(&mut cache, &tb, &after, &policy, NOW), None);
+    // The same keys reloaded from the same document: the same epoch, entries kept.
+    let mut cache = TokenCache::<8, String>::new();
+    assert!(verify_and_cache(&mut cache, &ta, &before, &policy, NOW));
+    let reloaded = keys(&[(&a, "a"), (&b, "b")]);
+    assert!(hit(&mut cache, &ta, &reloaded, &policy, NOW).is_some());
+    // A renamed kid is a different set.
+    let renamed = keys(&[(&a, "a2"), (&b, "b")]);
+    assert_eq!(hit(&mut cache, &ta, &renamed, &policy, NOW), None);
+}
+
+#[test]
+fn a_policy_change_invalidates_the_whole_cache() {
+    let a = signing_key(1);
+    let keys = keys(&[(&a, "a")]);
+    let t = token(&a, "a", &payload());
+    for changed in [
+        Policy::new().issuer("someone"),
+        Policy::new().audience("authenticated"),
+        Policy::new().leeway(1),
+        Policy::new().max_depth(8),
+    ] {
+        let mut cache = TokenCache::<8, String>::new();
+        assert!(verify_and_cache(&mut cache, &t, &keys, &Policy::new(), NOW));
+        assert!(hit(&mut cache, &t, &keys, &Policy::new(), NOW).is_some());
+        assert_eq!(
+            hit(&mut cache, &t, &keys, &changed, NOW),
+            None,
+            "{changed:?}"
+        );
+        assert!(cache.is_empty());
+    }
+}
+
+#[test]
+fn a_different_token_with_the_same_claims_is_a_miss() {
+    let (a, b) = (signing_key(1), signing_key(2));
+    let keys = keys(&[(&a, "a"), (&b, "b")]);
+    let policy = Policy::new();
+    let t1 = token(&a, "a", &payload());
+    // Same claims, other key; same claims and key, different header; a forged signature.
+    let t2 = token(&b, "b", &payload());
+    let t3 = es256_token(&a, r#"{"alg":"ES256","kid":"a","typ":"JWT"}"#, &payload());
+    let mut forged = t1.clone().into_bytes();
+    let last = forged.len() - 3;
+    forged[last] = if forged[last] == b'A' { b'B' } else { b'A' };
+    let forged = String::from_utf8(forged).unwrap();
+    let mut cache = TokenCache::<8, String>::new();
+    assert!(verify_and_cache(&mut cache, &t1, &keys, &policy, NOW));
+    assert!(hit(&mut cache, &t1, &keys, &policy, NOW).is_some());
+    for other in [&t2, &t3, &forged] {
+        assert_eq!(hit(&mut cache, other, &keys, &policy, NOW), None);
+    }
+    // The forged token never gets in: it does not verify.
+    assert!(!verify_and_cache(&mut cache, &forged, &keys, &policy, NOW));
+    assert_eq!(hit(&mut cache, &forged, &keys, &policy, NOW), None);
+}
+
+#[test]
+fn a_full_set_replaces_expired_then_oldest_entries() {
+    // Capacity 4: one set of 4 ways, so every token competes for the same entries.
+    let a = signing_key(1);
+    let keys = keys(&[(&a, "a")]);
+    let policy = Policy::new();
+    let mut cache = TokenCache::<4, String>::new();
+    let tokens: Vec<String> = (0..6)
+        .map(|i| {
+            let exp = if i == 2 { NOW + 5 } else { EXP };
+            token(&a, "a", &format!(r#"{{"sub":"user-{i}","exp":{exp}}}"#))
+        })
+        .collect();
+    for t in &tokens[..4] {
+        assert!(verify_and_cache(&mut cache, t, &keys, &policy, NOW));
+    }
+    assert_eq!(cache.len(), 4);
+    // At NOW + 10 token 2 has expired: token 4 takes its entry.
+    assert!(verify_and_cache(
+        &mut cache,
+        &tokens[4],
+        &keys,
+        &policy,
+        NOW + 10
+    ));
+    for (i, t) in tokens[..5].iter().enumerate() {
+        let want = (i != 2).then(|| format!("user-{i}"));
+        assert_eq!(
+            hit(&mut cache, t, &keys, &policy, NOW + 10),
+            want,
+            "token {i}"
+        );
+    }
+    // Nothing expired now: token 5 replaces the oldest (token 0).
+    assert!(verify_and_cache(
+        &mut cache,
+        &tokens[5],
+        &keys,
+        &policy,
+        NOW + 10
+    ));
+    assert_eq!(hit(&mut cache, &tokens[0], &keys, &policy, NOW + 10), None);
+    for i in [1, 3, 4, 5] {
+        assert!(
+            hit(&mut cache, &tokens[i], &keys, &policy, NOW + 10).is_some(),
+            "token {i}"
+        );
+    }
+    assert_eq!(cache.len(), 4);
+}
+
+#[test]
+fn many_tokens_spread_over_the_sets() {
+    let a = signing_key(1);
+    let keys = keys(&[(&a, "a")]);
+    let policy = Policy::new();
+    let mut cache = TokenCache::<64, String>::new();
+    let tokens: Vec<String> = (0..32)
+        .map(|i| token(&a, "a", &format!(r#"{{"sub":"user-{i}","exp":{EXP}}}"#)))
+        .collect();
+    for t in &tokens {
+        assert!(verify_and_cache(&mut cache, t, &keys, &policy, NOW));
+    }
+    let found = tokens
+        .iter()
+        .filter(|t| hit(&mut cache, t, &keys, &policy, NOW).is_some())
+        .count();
+    // 32 tokens in 16 sets of 4: a few may collide out, most stay.
+    assert!(found >= 28, "{found} of 32 still cached");
+}
+
+#[test]
+fn an_insert_under_a_superseded_epoch_is_dropped() {
+    let (a, b) = (signing_key(1), signing_key(2));
+    let old = keys(&[(&a, "a")]);
+    let new = keys(&[(&b, "b")]);
+    let policy = Policy::new();
+    let t = token(&a, "a", &payload());
+    let mut cache = TokenCache::<8, String>::new();
+    // The cache has moved on to the new set while a verify against the old one was running.
+    assert_eq!(hit(&mut cache, &t, &new, &policy, NOW), None);
+    assert!(verify_and_cache(&mut cache, &t, &old, &policy, NOW));
+    assert!(cache.is_empty());
+}
+
+#[test]
+fn a_jwks_cache_gives_no_epoch_while_its_keys_cannot_be_served() {
+    let a = signing_key(1);
+    let set = jwks(&[jwk(&a, r#""kid":"a""#)]);
+    let policy = Policy::new();
+    let mut cache = JwksCache::<4>::new(CachePolicy {
+        stale_if_error: 100,
+        ..CachePolicy::DEFAULT
+    });
+    assert_eq!(cache.token_epoch(&policy, NOW), None, "cold");
+    let Step::Fetch(ticket) = cache.step(NOW, None, jwtgate::Algorithm::Es256) else {
+        panic!("a cold cache fetches");
+    };
+    cache
+        .complete(
+            ticket,
+            NOW,
+            FetchOutcome::Document {
+                body: set.as_bytes(),
+                max_age: None,
+            },
+        )
+        .unwrap();
+    let fresh = cache.token_epoch(&policy, NOW).expect("fresh");
+    assert_eq!(fresh, CacheEpoch::new(cache.keys(), &policy));
+    let ttl = CachePolicy::DEFAULT.ttl;
+    assert_eq!(
+        cache.token_epoch(&policy, NOW + ttl + 50),
+        Some(fresh),
+        "stale-if-error still serves the same keys"
+    );
+    assert_eq!(cache.token_epoch(&policy, NOW + ttl + 100), None, "expired");
+}
