@@ -1,0 +1,168 @@
+//! `json::parse` on arbitrary bytes with a depth of 1..=64 (from the first byte).
+//!
+//! Checks: no panic; the verdict and the error kind equal the independent model parser's;
+//! on success the whole value is walked (members, elements, strings through `chars()`,
+//! `decode_into` and `eq_str`, numbers through `ceil_i64`) and equals the model's tree;
+//! every object re-parses identically from its own `raw()` slice, every string from its
+//! quoted `raw()`, every number from its `raw()`; `get` finds every member; `ceil_i64`
+//! agrees with an exact decimal comparison; a larger depth never rejects what a smaller one
+//! accepted; serde_json accepts whatever jwtgate accepts (except numbers beyond f64).
+#![no_main]
+
+use std::cmp::Ordering;
+
+use jwtgate::json::{self, JsonError, Value};
+use jwtgate_fuzz::model::{self, J, JErr};
+use libfuzzer_sys::fuzz_target;
+
+/// Walks `v`, checks it against the model's `m`, and returns its depth.
+fn walk(v: Value<'_>, m: &J) -> usize {
+    match (v, m) {
+        (Value::Null, J::Null) => 0,
+        (Value::Bool(a), J::Bool(b)) => {
+            assert_eq!(a, *b);
+            0
+        }
+        (Value::Number(n), J::Num(t)) => {
+            assert_eq!(n.raw(), t);
+            let again = json::parse(n.raw().as_bytes(), 0).expect("a number re-parses");
+            assert_eq!(again.as_number().map(|x| x.raw()), Some(n.raw()));
+            check_ceil(n.raw(), n.ceil_i64());
+            0
+        }
+        (Value::String(s), J::Str(text, escaped)) => {
+            check_str(s, text);
+            assert_eq!(s.as_plain().is_none(), *escaped);
+            let quoted = format!("\"{}\"", s.raw());
+            let again = json::parse(quoted.as_bytes(), 0).expect("a string re-parses");
+            assert_eq!(again.as_str().map(|x| x.raw()), Some(s.raw()));
+            0
+        }
+        (Value::Array(a), J::Arr(items)) => {
+            let mut n = 0;
+            let mut depth = 0;
+            for (e, me) in a.iter().zip(items) {
+                depth = depth.max(walk(e, me));
+                n += 1;
+            }
+            assert_eq!(n, items.len());
+            assert_eq!(a.iter().count(), items.len());
+            1 + depth
+        }
+        (Value::Object(o), J::Obj(members)) => {
+            let again = json::parse(o.raw().as_bytes(), json::MAX_DEPTH_LIMIT)
+                .expect("an object re-parses from its raw() slice");
+            let again = again.as_object().expect("still an object");
+            assert_eq!(again.raw(), o.raw());
+            assert_eq!(o.members().count(), members.len());
+            assert_eq!(again.members().count(), members.len());
+            assert_eq!(o.is_empty(), members.is_empty());
+            let mut depth = 0;
+            for ((k, v), (mk, mv)) in o.members().zip(members) {
+                check_str(k, mk);
+                depth = depth.max(walk(v, mv));
+                // `get` by the decoded name finds this very member (names are unique).
+                let found = o.get(mk).expect("get finds every member");
+                assert!(same(found, v), "get({mk:?}) found another member");
+            }
+            for ((k1, v1), (k2, v2)) in o.members().zip(again.members()) {
+                assert_eq!(k1.raw(), k2.raw());
+                assert!(same(v1, v2));
+            }
+            1 + depth
+        }
+        (v, m) => panic!("jwtgate walked {v:?} where the model has {m:?}"),
+    }
+}
+
+/// Structural equality of two jwtgate values (by source text where there is one).
+fn same(a: Value<'_>, b: Value<'_>) -> bool {
+    match (a, b) {
+        (Value::Null, Value::Null) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Number(x), Value::Number(y)) => x.raw() == y.raw(),
+        (Value::String(x), Value::String(y)) => x.raw() == y.raw(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.iter().count() == y.iter().count() && x.iter().zip(y.iter()).all(|(p, q)| same(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => x.raw() == y.raw(),
+        _ => false,
+    }
+}
+
+fn check_str(s: json::JsonStr<'_>, text: &str) {
+    let chars: String = s.chars().collect();
+    assert_eq!(chars, text, "chars() of {:?}", s.raw());
+    assert!(s.eq_str(text));
+    // Decoding never grows the text, so a buffer of the raw length always suffices.
+    let mut buf = vec![0u8; s.raw().len()];
+    assert_eq!(s.decode_into(&mut buf), Some(text));
+    if !text.is_empty() {
+        let mut short = vec![0u8; text.len() - 1];
+        assert_eq!(s.decode_into(&mut short), None);
+    }
+}
+
+/// `ceil_i64` is the exact ceiling, saturated to the i64 range.
+fn check_ceil(raw: &str, c: i64) {
+    let c128 = i128::from(c);
+    if c != i64::MAX {
+        // value <= c
+        assert_ne!(
+            model::cmp_num(raw, c128),
+            Ordering::Greater,
+            "ceil({raw}) = {c} is too small"
+        );
+    }
+    if c != i64::MIN {
+        // value > c - 1
+        assert_eq!(
+            model::cmp_num(raw, c128 - 1),
+            Ordering::Greater,
+            "ceil({raw}) = {c} is too large"
+        );
+    }
+    if c == i64::MAX {
+        assert_eq!(
+            model::cmp_num(raw, i128::from(i64::MAX) - 1),
+            Ordering::Greater
+        );
+    }
+    if c == i64::MIN {
+        assert_ne!(model::cmp_num(raw, i128::from(i64::MIN)), Ordering::Greater);
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&first, doc)) = data.split_first() else {
+        return;
+    };
+    let depth = first % 64 + 1;
+    let got = json::parse(doc, depth);
+    let want = model::parse(doc, depth);
+    match (&got, &want) {
+        (Ok(v), Ok(m)) => {
+            let d = walk(*v, m);
+            assert!(d <= usize::from(depth));
+            assert_eq!(d, m.depth());
+            let deeper = json::parse(doc, 64).expect("more depth never rejects");
+            assert!(same(*v, deeper));
+            match serde_json::from_slice::<serde_json::Value>(doc) {
+                Ok(_) => {}
+                Err(e) => assert!(
+                    e.to_string().starts_with("number out of range"),
+                    "serde_json rejects what jwtgate accepts: {e}"
+                ),
+            }
+        }
+        (Err(e), Err(w)) => {
+            let w = match w {
+                JErr::Syntax => JsonError::Syntax,
+                JErr::TooDeep => JsonError::TooDeep,
+                JErr::Dup => JsonError::DuplicateMember,
+            };
+            assert_eq!(*e, w, "error kind");
+        }
+        _ => panic!("jwtgate {got:?}, model {want:?}"),
+    }
+});
