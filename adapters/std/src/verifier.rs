@@ -203,7 +203,7 @@ impl Verifier {
         &self.shared.config
     }
 
-    /// The metrics this verifier records (Prometheus text via [`Metrics::encode`]).
+    /// The metrics this verifier records (Prometheus text via [`Verifier::encode_metrics`]).
     pub fn metrics(&self) -> &Metrics {
         &self.shared.metrics
     }
