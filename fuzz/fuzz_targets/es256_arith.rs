@@ -107,10 +107,7 @@ fn small_delta(d: i8) -> Scalar {
 /// p256's affine coordinates of `p`, `None` at infinity.
 fn coords(p: &ProjectivePoint) -> Option<t::Coordinates> {
     let e = p.to_affine().to_encoded_point(false);
-    Some((
-        (*e.x()?).into(),
-        (*e.y()?).into(),
-    ))
+    Some(((*e.x()?).into(), (*e.y()?).into()))
 }
 
 fn same(ours: Point, theirs: &ProjectivePoint, what: &str) {

@@ -100,7 +100,10 @@ fuzz_target!(|data: &[u8]| {
         let got = jwtgate::verify(&token, &mut buf, set, &mp.to_policy(), NOW);
         let want = model::verify(&token, BUF, model_keys, mp, NOW);
         if jwtgate_fuzz::debug() {
-            eprintln!("verify: {:?} (model {want:?})", got.as_ref().map(|_| ()).map_err(|e| *e));
+            eprintln!(
+                "verify: {:?} (model {want:?})",
+                got.as_ref().map(|_| ()).map_err(|e| *e)
+            );
         }
         assert_eq!(
             got.as_ref().map(|_| ()).map_err(|e| *e),
