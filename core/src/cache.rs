@@ -27,7 +27,7 @@ use crate::json::JsonStr;
 use crate::jwks::{KeyRef, KeySet, LoadReport, Selection};
 use crate::policy::Policy;
 use crate::token::{UntrustedToken, Verified};
-use crate::token_cache::CacheEpoch;
+use crate::token_cache::{CacheEpoch, TokenCache, TokenDigest};
 
 /// Cache policy, in seconds. [`CachePolicy::DEFAULT`] is the recommended setting;
 /// [`CachePolicy::REFERENCE`] reproduces the reference system exactly.
@@ -169,6 +169,16 @@ impl<'d> FetchOutcome<'d> {
     }
 }
 
+/// What [`JwksCache::lookup_verified`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Remembered<'t, V> {
+    /// The token verified before under the current keys and policy and is still in its
+    /// validity window: its stored value.
+    Hit(&'t V),
+    /// Verify it; then store the verdict under this epoch, if any.
+    Miss(Option<CacheEpoch>),
+}
+
 /// What a lookup should do next.
 #[derive(Debug)]
 pub enum Step<'c, T: KeyTable = NoTable> {
@@ -289,12 +299,43 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
         }
     }
 
-    /// The epoch a [`TokenCache`](crate::TokenCache) entry verified with these keys under
-    /// `policy` is valid in, or `None` while the keys cannot be served at `now` (cold, or
-    /// expired past stale-if-error): then nothing may be answered from a token cache either.
-    pub fn token_epoch(&self, policy: &Policy<'_>, now: u64) -> Option<CacheEpoch> {
+    /// The epoch a [`TokenCache`] entry verified with these keys under `policy` is valid in,
+    /// or `None` while the keys cannot be served at `now` (cold, or expired past
+    /// stale-if-error): then nothing may be answered from a token cache either.
+    fn token_epoch(&self, policy: &Policy<'_>, now: u64) -> Option<CacheEpoch> {
         matches!(self.freshness(now), Freshness::Fresh | Freshness::Stale)
             .then(|| CacheEpoch::new(&self.keys, policy))
+    }
+
+    /// Looks `token` up in `tokens`, a [`TokenCache`] kept beside this cache: the way to
+    /// answer from a token cache. A hit is counted here exactly as the lookup it replaces
+    /// would have been (a hit, or a stale serve past the ttl), so hit-rate metrics stay true;
+    /// a miss counts nothing here and hands back the epoch to [`TokenCache::insert`] the
+    /// fresh verdict under (`None` while the keys cannot be served: store nothing).
+    ///
+    /// A hit never fetches: a stale set is refreshed by the next lookup that misses, or by
+    /// [`JwksCache::poll_refresh`].
+    pub fn lookup_verified<'t, const M: usize, V>(
+        &mut self,
+        tokens: &'t mut TokenCache<M, V>,
+        token: &TokenDigest,
+        policy: &Policy<'_>,
+        now: u64,
+    ) -> Remembered<'t, V> {
+        let Some(epoch) = self.token_epoch(policy, now) else {
+            return Remembered::Miss(None);
+        };
+        match tokens.get(token, now, &epoch) {
+            Some(value) => {
+                if self.freshness(now) == Freshness::Fresh {
+                    self.counters.hits += 1;
+                } else {
+                    self.counters.stale_serves += 1;
+                }
+                Remembered::Hit(value)
+            }
+            None => Remembered::Miss(Some(epoch)),
+        }
     }
 
     /// When the held set stops being fresh, if one is held.

@@ -30,7 +30,7 @@ mod token_cache;
 
 pub use alg::Algorithm;
 pub use cache::{
-    CacheCounters, CachePolicy, FetchOutcome, FetchTicket, Freshness, JwksCache, Step,
+    CacheCounters, CachePolicy, FetchOutcome, FetchTicket, Freshness, JwksCache, Remembered, Step,
 };
 pub use claims::{Audience, Claims, SupabaseClaims};
 pub use error::Error;

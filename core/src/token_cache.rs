@@ -10,8 +10,10 @@
 //!   the epoch is the key set's [`fingerprint`](crate::KeySet::fingerprint) (so the exact key
 //!   that verified the token is still held) and a digest of every [`Policy`] setting.
 //! - **The whole cache is invalidated** on any key-set or policy change: the first lookup under
-//!   a new epoch empties it. [`JwksCache::token_epoch`](crate::JwksCache::token_epoch) also
-//!   refuses an epoch while the key set cannot be served (cold, or expired past
+//!   a new epoch empties it.
+//! - **Consult it through [`JwksCache::lookup_verified`](crate::JwksCache::lookup_verified):**
+//!   it counts a hit as the key cache's own hit or stale serve (so hit-rate metrics stay
+//!   true), and answers nothing while the key set cannot be served (cold, or expired past
 //!   stale-if-error), so nothing is served from here that the key cache would not verify.
 //!
 //! **What a hit returns.** A [`Verified`] borrows the decoded payload, which a hit does not

@@ -4,7 +4,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use jwtgate::{
-    CacheEpoch, CachePolicy, FetchOutcome, JwksCache, KeySet, Policy, Step, TokenCache,
+    CacheEpoch, CachePolicy, FetchOutcome, JwksCache, KeySet, Policy, Remembered, Step, TokenCache,
     TokenDigest, Verified,
 };
 use jwtgate_tests::{es256_token, jwk, jwks, signing_key};
@@ -291,8 +291,10 @@ fn an_insert_under_a_superseded_epoch_is_dropped() {
     assert!(cache.is_empty());
 }
 
+/// Through `JwksCache::lookup_verified`, a token-cache hit counts as the key cache's own hit
+/// (fresh) or stale serve (stale-if-error), and nothing is answered once the keys expire.
 #[test]
-fn a_jwks_cache_gives_no_epoch_while_its_keys_cannot_be_served() {
+fn lookups_through_the_jwks_cache_count_hits_and_stop_when_keys_expire() {
     let a = signing_key(1);
     let set = jwks(&[jwk(&a, r#""kid":"a""#)]);
     let policy = Policy::new();
@@ -300,27 +302,63 @@ fn a_jwks_cache_gives_no_epoch_while_its_keys_cannot_be_served() {
         stale_if_error: 100,
         ..CachePolicy::DEFAULT
     });
-    assert_eq!(cache.token_epoch(&policy, NOW), None, "cold");
+    let mut tokens = TokenCache::<16, String>::new();
+    // Valid past the key set's ttl, so the stale window can answer it.
+    let t = token(
+        &a,
+        "a",
+        &format!(r#"{{"sub":"user-1","exp":{}}}"#, NOW + 3600),
+    );
+    let digest = TokenDigest::of(t.as_bytes());
+    assert_eq!(
+        cache.lookup_verified(&mut tokens, &digest, &policy, NOW),
+        Remembered::Miss(None),
+        "cold: nothing to store under"
+    );
     let Step::Fetch(ticket) = cache.step(NOW, None, jwtgate::Algorithm::Es256) else {
         panic!("a cold cache fetches");
     };
-    cache
-        .complete(
-            ticket,
-            NOW,
-            FetchOutcome::Document {
-                body: set.as_bytes(),
-                max_age: None,
-            },
-        )
-        .unwrap();
-    let fresh = cache.token_epoch(&policy, NOW).expect("fresh");
-    assert_eq!(fresh, CacheEpoch::new(cache.keys(), &policy));
-    let ttl = CachePolicy::DEFAULT.ttl;
+    let document = FetchOutcome::Document {
+        body: set.as_bytes(),
+        max_age: None,
+    };
+    cache.complete(ticket, NOW, document).unwrap();
+    let counted = cache.counters();
+
+    let Remembered::Miss(Some(epoch)) = cache.lookup_verified(&mut tokens, &digest, &policy, NOW)
+    else {
+        panic!("a warm cache without the token misses, with an epoch");
+    };
+    assert_eq!(epoch, CacheEpoch::new(cache.keys(), &policy));
+    assert_eq!(cache.counters(), counted, "a miss counts nothing here");
+    let mut buf = [0u8; 1024];
+    let verified = jwtgate::verify(t.as_bytes(), &mut buf, cache.keys(), &policy, NOW).unwrap();
+    tokens.insert(digest, &verified, &policy, &epoch, NOW, "user-1".to_owned());
+
+    let hit = cache.lookup_verified(&mut tokens, &digest, &policy, NOW + 1);
+    assert_eq!(hit, Remembered::Hit(&"user-1".to_owned()));
     assert_eq!(
-        cache.token_epoch(&policy, NOW + ttl + 50),
-        Some(fresh),
-        "stale-if-error still serves the same keys"
+        cache.counters().hits,
+        counted.hits + 1,
+        "a fresh hit is a hit"
     );
-    assert_eq!(cache.token_epoch(&policy, NOW + ttl + 100), None, "expired");
+
+    let ttl = CachePolicy::DEFAULT.ttl;
+    let stale = cache.lookup_verified(&mut tokens, &digest, &policy, NOW + ttl + 50);
+    assert_eq!(stale, Remembered::Hit(&"user-1".to_owned()));
+    let after = cache.counters();
+    assert_eq!(
+        after.stale_serves,
+        counted.stale_serves + 1,
+        "a stale hit is a stale serve"
+    );
+    assert_eq!(after.hits, counted.hits + 1);
+    assert_eq!(after.misses, counted.misses, "a hit never fetches");
+
+    assert_eq!(
+        cache.lookup_verified(&mut tokens, &digest, &policy, NOW + ttl + 100),
+        Remembered::Miss(None),
+        "expired past stale-if-error: nothing is answered"
+    );
+    assert_eq!(cache.counters(), after);
 }

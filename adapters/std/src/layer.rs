@@ -116,11 +116,13 @@ impl Verifier {
         };
         let started = std::time::Instant::now();
         let digest = jwtgate::TokenDigest::of(token);
-        let (cached, epoch) = self.cached_claims(&digest);
-        if let Some(claims) = cached {
-            self.metrics().record(Ok(()), started.elapsed());
-            return Ok(claims);
-        }
+        let epoch = match self.cached_claims(&digest) {
+            Ok(claims) => {
+                self.metrics().record(Ok(()), started.elapsed());
+                return Ok(claims);
+            }
+            Err(epoch) => epoch,
+        };
         self.authorize_with(headers, |verified| {
             let claims = AuthClaims::from_verified(verified);
             if let Some(epoch) = &epoch {

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use jwtgate::{
     CacheCounters, CacheEpoch, CachePolicy, Error, FetchOutcome as CoreOutcome, FetchTicket,
-    Freshness, Hs256Secret, JwksCache, Key, KeyRef, Policy, Step, TokenCache, TokenDigest,
-    UntrustedToken, Verified,
+    Freshness, Hs256Secret, JwksCache, Key, KeyRef, Policy, Remembered, Step, TokenCache,
+    TokenDigest, UntrustedToken, Verified,
 };
 use tokio::sync::Notify;
 
@@ -126,8 +126,6 @@ struct Shared {
     metrics: Metrics,
     /// The background refresh task, stopped when the last verifier clone goes.
     refresh_task: Mutex<Option<tokio::task::AbortHandle>>,
-    /// Tokens [`Verifier::authorize`](crate::AuthLayer) verified, with their claims.
-    tokens: Mutex<TokenCache<TOKEN_CACHE_CAPACITY, AuthClaims>>,
 }
 
 impl Drop for Shared {
@@ -147,6 +145,9 @@ struct State {
     cache: JwksCache<KEY_CAPACITY, ServerTable>,
     /// The ETag of the held set, for `If-None-Match`.
     etag: Option<String>,
+    /// Tokens [`Verifier::authorize`](crate::AuthLayer) verified, with their claims; consulted
+    /// through the key cache, which counts its hits.
+    tokens: TokenCache<TOKEN_CACHE_CAPACITY, AuthClaims>,
 }
 
 impl fmt::Debug for Verifier {
@@ -185,6 +186,7 @@ impl Verifier {
         let state = State {
             cache: JwksCache::new(config.cache),
             etag: None,
+            tokens: TokenCache::new(),
         };
         let shared = Arc::new(Shared {
             config,
@@ -193,7 +195,6 @@ impl Verifier {
             fetched: Notify::new(),
             metrics: Metrics::new(),
             refresh_task: Mutex::new(None),
-            tokens: Mutex::new(TokenCache::new()),
         });
         Ok(Verifier { shared })
     }
@@ -236,23 +237,19 @@ impl Verifier {
         matches!(self.freshness(), Freshness::Fresh | Freshness::Stale)
     }
 
-    /// The claims `authorize` cached for `token`, with the epoch to store a fresh verdict
+    /// The claims `authorize` cached for `token`, or the epoch to store a fresh verdict
     /// under (taken before verifying; `None` while the key set cannot be served).
     pub(crate) fn cached_claims(
         &self,
         token: &TokenDigest,
-    ) -> (Option<AuthClaims>, Option<CacheEpoch>) {
-        let now = unix_now();
-        let epoch = self.state().cache.token_epoch(&self.policy(), now);
-        let Some(epoch) = epoch else {
-            return (None, None);
-        };
-        let mut tokens = self
-            .shared
-            .tokens
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        (tokens.get(token, now, &epoch).cloned(), Some(epoch))
+    ) -> Result<AuthClaims, Option<CacheEpoch>> {
+        let policy = self.policy();
+        let mut state = self.state();
+        let State { cache, tokens, .. } = &mut *state;
+        match cache.lookup_verified(tokens, token, &policy, unix_now()) {
+            Remembered::Hit(claims) => Ok(claims.clone()),
+            Remembered::Miss(epoch) => Err(epoch),
+        }
     }
 
     /// Remembers a verified token's claims for [`Verifier::cached_claims`].
@@ -264,10 +261,8 @@ impl Verifier {
         claims: AuthClaims,
     ) {
         let policy = self.policy();
-        self.shared
+        self.state()
             .tokens
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
             .insert(token, verified, &policy, epoch, unix_now(), claims);
     }
 
