@@ -155,7 +155,9 @@ impl Verifier {
         if token.len() > DEFAULT_MAX_TOKEN_LEN {
             return Err(early(Error::TokenMalformed));
         }
-        let mut buf = [0u8; DEFAULT_MAX_TOKEN_LEN];
+        // On the heap and sized to the token: a 16 KiB array would live in this future, which
+        // axum boxes (copies) once per request.
+        let mut buf = vec![0u8; token.len()];
         let verified = self.verify(token, &mut buf).await.map_err(fail)?;
         Ok(view(&verified))
     }
