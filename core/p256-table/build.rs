@@ -18,7 +18,7 @@ use p256::{AffinePoint, ProjectivePoint};
 const TABLES: &[(&str, u32, u32, usize)] = &[
     ("G_W7_D1", 7, 1, 37),
     ("G_W6_D3", 6, 3, 15),
-    ("G_W6_D43", 6, 43, 1),
+    ("G_W7_D37", 7, 37, 1),
 ];
 
 fn limbs(bytes: &[u8]) -> String {

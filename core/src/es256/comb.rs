@@ -8,7 +8,7 @@
 //! (shared by both scalars) and one mixed addition per non-zero digit. A negative digit adds
 //! the negated point, which costs one field negation.
 
-use jwtgate_p256_table::{Affine, G_W6_D3, G_W6_D43, G_W7_D1};
+use jwtgate_p256_table::{Affine, G_W6_D3, G_W7_D1, G_W7_D37};
 
 use super::point::{Jacobian, MAX_BATCH, negate, normalize_batch};
 
@@ -143,9 +143,9 @@ pub(crate) fn mul_small(u1: &[u8; 32], u2: &[u8; 32], q: &[[Affine; 8]; 17]) -> 
 }
 
 /// No per-key table: `Q` by a width-5 NAF over 8 odd multiples computed here (Jacobian, full
-/// additions), `G` by its one-row w = 6 comb riding the same ~256 doublings.
+/// additions), `G` by its one-row w = 7 comb (4 KiB static) riding the same ~256 doublings.
 pub(crate) fn mul_none(u1: &[u8; 32], u2: &[u8; 32], q: &Affine) -> Jacobian {
-    let g_digits = recode_signed::<43>(u1, 6);
+    let g_digits = recode_signed::<37>(u1, 7);
     let naf = recode_wnaf5(u2);
     let q1 = Jacobian::from_affine(q);
     let q2 = q1.double();
@@ -168,8 +168,8 @@ pub(crate) fn mul_none(u1: &[u8; 32], u2: &[u8; 32], q: &Affine) -> Jacobian {
                 acc.add(p)
             };
         }
-        if pos % 6 == 0 {
-            add_round(&mut acc, &G_W6_D43, &g_digits, 43, pos / 6);
+        if pos % 7 == 0 {
+            add_round(&mut acc, &G_W7_D37, &g_digits, 37, pos / 7);
         }
     }
     acc

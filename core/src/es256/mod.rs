@@ -20,7 +20,7 @@
 //! |---|---:|---|---|
 //! | [`LargeTable`] | 88,064 B (86 KiB) | w = 6, 43 rows, no doublings | w = 7, 37 rows (148 KiB) |
 //! | [`SmallTable`] | 8,704 B (8.5 KiB) | w = 4, 17 rows, 12 doublings | w = 6, 15 rows (30 KiB) |
-//! | [`NoTable`] | 0 | width-5 NAF, ~256 doublings | w = 6, 1 row (2 KiB) |
+//! | [`NoTable`] | 0 | width-5 NAF, ~256 doublings | w = 7, 1 row (4 KiB) |
 //!
 //! Points are in Jacobian coordinates with the a = -3 doubling; table points are affine, so
 //! additions are mixed (8M + 3S). `s^-1` is a variable-time binary inversion, and the
