@@ -16,6 +16,7 @@ pub const MAX_DEPTH_LIMIT: u8 = 64;
 /// Why a document was rejected. Callers map it to their own catalog error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum JsonError {
     /// Not UTF-8, a BOM, or not JSON per RFC 8259 (including lone surrogate escapes).
     Syntax,
