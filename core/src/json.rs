@@ -154,8 +154,12 @@ impl<'a> JsonStr<'a> {
 
     /// Whether the decoded string equals `s` exactly.
     pub fn eq_str(self, s: &str) -> bool {
-        // Without escapes the text is the string: compare bytes, decode only when needed.
-        self.raw == s || (self.raw.contains('\\') && self.chars().eq(s.chars()))
+        // Without escapes the text is the string: compare bytes. With escapes, only the decoded
+        // text counts: the JSON `"\\n"` is a line feed, not a backslash and an `n`.
+        match self.as_plain() {
+            Some(plain) => plain == s,
+            None => self.chars().eq(s.chars()),
+        }
     }
 
     /// Whether two JSON strings decode to the same text.

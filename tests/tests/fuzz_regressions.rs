@@ -110,3 +110,48 @@ fn cache_ops_stale_keys_serve_after_failed_refresh_without_cooldown() {
     );
     assert_eq!(fetches, 1);
 }
+
+/// `json`: `eq_str` compared escaped raw text to the name as is, so the member `"\r"` (a
+/// carriage return) matched `get("\\r")` (a backslash and an `r`), and `get` returned it
+/// instead of the member whose name really is `\r`.
+#[test]
+fn json_escaped_text_is_compared_decoded() {
+    let doc = br#"{"a":"E0\u0036","\r":"J\u0036","e\r":"n31","\\r":""}"#;
+    let value = jwtgate::json::parse(doc, 8).unwrap();
+    let object = value.as_object().unwrap();
+    let backslash_r = object.get("\\r").and_then(|v| v.as_str()).unwrap();
+    assert_eq!(backslash_r.raw(), "", "the member named backslash-r");
+    let carriage_return = object.get("\r").and_then(|v| v.as_str()).unwrap();
+    assert_eq!(carriage_return.raw(), r"J\u0036");
+    let name = jwtgate::json::parse(br#""a\nb""#, 0).unwrap();
+    let name = name.as_str().unwrap();
+    assert!(name.eq_str("a\nb"));
+    assert!(
+        !name.eq_str(r"a\nb"),
+        "escaped text is not its own raw spelling"
+    );
+}
+
+/// The same bug through the claims policy: an `iss` whose escaped raw text spells the
+/// configured issuer, but decodes to something else, must not match it.
+#[test]
+fn claims_compare_the_decoded_issuer() {
+    let key = signing_key(1);
+    let set = document();
+    let mut keys = jwtgate::KeySet::<4>::new();
+    keys.load(set.as_bytes()).unwrap();
+    let configured = r"https://issuer\nexample";
+    let policy = Policy::new().issuer(configured);
+    let exp = NOW + 100;
+    let verify = |payload: &str| {
+        let token = es256_token(&key, r#"{"alg":"ES256","kid":"k1"}"#, payload);
+        let mut buf = [0u8; 1024];
+        jwtgate::verify(token.as_bytes(), &mut buf, &keys, &policy, NOW).map(|_| ())
+    };
+    // `\n` in the JSON is a line feed: a different issuer.
+    let line_feed = format!(r#"{{"iss":"https://issuer\nexample","exp":{exp}}}"#);
+    assert_eq!(verify(&line_feed), Err(Error::ClaimInvalid));
+    // `\\n` in the JSON is a backslash and an `n`: the configured issuer.
+    let backslash_n = format!(r#"{{"iss":"https://issuer\\nexample","exp":{exp}}}"#);
+    assert_eq!(verify(&backslash_n), Ok(()));
+}
