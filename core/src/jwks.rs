@@ -129,21 +129,31 @@ impl<const N: usize, T: KeyTable> KeySet<N, T> {
 
     /// Gives every key its table, in place: a table already built for the key (anywhere in
     /// the set, e.g. the same key one slot further after a rotation) is swapped into the
-    /// key's slot; only a key never seen pays for a build. Then recomputes the fingerprint.
+    /// key's slot; only a key never seen pays for a build, and a build never overwrites a
+    /// table a later key still needs (it is moved aside first). Then recomputes the
+    /// fingerprint.
     fn settle(&mut self) {
-        for (i, key) in self.keys.iter().enumerate() {
+        let keys = &self.keys;
+        let needed_after =
+            |i: usize, t: &T| keys.iter().skip(i + 1).any(|k| t.is_for(k.es256_key()));
+        for (i, key) in keys.iter().enumerate() {
             let key = key.es256_key();
             let Some(spare) = self.tables.get_mut(i..) else {
                 break;
             };
-            match spare.iter().position(|t| t.is_for(key)) {
-                Some(0) => {}
-                Some(j) => spare.swap(0, j),
-                None => {
-                    if let Some(table) = spare.first_mut() {
-                        table.build(key);
-                    }
-                }
+            if let Some(j) = spare.iter().position(|t| t.is_for(key)) {
+                spare.swap(0, j);
+                continue;
+            }
+            // Slot `i` is rebuilt: first trade its table, if a later key needs it, for one
+            // no later key needs (there always is one: at most `len - i - 1` are needed).
+            if spare.first().is_some_and(|t| needed_after(i, t))
+                && let Some(j) = spare.iter().position(|t| !needed_after(i, t))
+            {
+                spare.swap(0, j);
+            }
+            if let Some(table) = spare.first_mut() {
+                table.build(key);
             }
         }
         let mut hash = Sha256::new();
