@@ -4,7 +4,7 @@
 # core 1, all on 127.0.0.1.
 #
 #   bench/load.sh                 # 3 rounds: both servers, one repeated token and distinct tokens
-#   ROUNDS=5 DURATION=30s bench/load.sh
+#   ROUNDS=5 bench/load.sh        # as recorded in the README
 #
 # Each round runs all four measurements back to back, and the figures are each one's median
 # over the rounds: on a shared machine the speed drifts by 20-30% over minutes, and
@@ -27,13 +27,13 @@ ANCHOR_PORT="${ANCHOR_PORT:-18481}"
 command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
 
 cargo build --release -q -p jwtgate-cli
-cargo build --release -q --manifest-path bench/anchor/Cargo.toml
+cargo build --release -q --locked --manifest-path bench/anchor/Cargo.toml
 BIN="${CARGO_TARGET_DIR:-target}/release/jwtgate"
-ANCHOR="bench/anchor/target/release/jwtgate-load-anchor"
+ANCHOR="${CARGO_TARGET_DIR:-bench/anchor/target}/release/jwtgate-load-anchor"
 WORK="$(mktemp -d)"
 SERVER=
 BASELINE=
-trap 'kill $SERVER $BASELINE 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'kill $SERVER $BASELINE 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 wait_for() {
     for _ in $(seq 100); do
@@ -54,13 +54,14 @@ run() {
     local name=$1 url=$2 out
     shift 2
     out="$(taskset -c 1 wrk -t2 -c64 -d"$DURATION" --latency "$@" "$url")"
-    if grep -q 'Non-2xx' <<<"$out"; then
-        echo "$name: some responses were not 200:" >&2
+    local rps p50 p99
+    rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
+    # Every response must be a 200 and every connection must hold up, or the run is void.
+    if grep -qE 'Non-2xx|Socket errors' <<<"$out" || ! awk -v r="${rps:-0}" 'BEGIN { exit !(r > 0) }'; then
+        echo "$name: errors, non-200 responses or no requests:" >&2
         echo "$out" >&2
         exit 1
     fi
-    local rps p50 p99
-    rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
     p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
     p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
     echo "$rps $p50 $p99" >>"$WORK/$name"
@@ -86,12 +87,19 @@ curl -sf -K "$WORK/mint.curl" >"$WORK/tokens.txt"
 TOKEN="$(head -n1 "$WORK/tokens.txt")"
 curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/auth" >/dev/null
 
+# Each wrk thread starts half the list away from the other, so they never send the same
+# token within the token cache's reach (256 entries).
 cat >"$WORK/distinct.lua" <<LUA
+local threads = 0
+function setup(thread)
+  thread:set("first", threads)
+  threads = threads + 1
+end
 local tokens = {}
 for line in io.lines("$WORK/tokens.txt") do tokens[#tokens + 1] = line end
-local i = 0
+local i = nil
 request = function()
-  i = (i % #tokens) + 1
+  i = ((i or first * math.floor(#tokens / 2)) % #tokens) + 1
   return wrk.format("GET", "/auth", { ["Authorization"] = "Bearer " .. tokens[i] })
 end
 LUA
@@ -113,9 +121,9 @@ for round in $(seq "$ROUNDS"); do
     run "jwtgate, distinct tokens" "http://127.0.0.1:$PORT/auth" -s "$WORK/distinct.lua"
     run "baseline, distinct tokens" "http://127.0.0.1:$ANCHOR_PORT/auth" -s "$WORK/distinct.lua"
 done
-echo "jwtgate's counters (the repeated token is answered from the verified-token cache):"
+echo "jwtgate's counters (token-cache hits: the repeated-token runs; misses: the distinct ones):"
 curl -s "http://127.0.0.1:$PORT/metrics" |
-    grep -E '^jwtgate_(verifications_total\{code="ok"|jwks_fetches_total|jwks_cache_(hits|misses)_total)' |
+    grep -E '^jwtgate_(verifications_total\{code="ok"|jwks_fetches_total|(jwks|token)_cache_(hits|misses)_total)' |
     sed 's/^/    /'
 
 echo

@@ -23,6 +23,11 @@ impl Algorithm {
         }
     }
 
+    /// Whether verifying needs a key from the JWK Set (HS256 uses the configured secret).
+    pub const fn needs_key_set(self) -> bool {
+        !matches!(self, Algorithm::Hs256)
+    }
+
     /// Looks up an `alg` value. Exact and case-sensitive: `"es256"` and `"none"` are `None`.
     pub fn from_name(name: JsonStr<'_>) -> Option<Algorithm> {
         [Algorithm::Es256, Algorithm::Hs256]

@@ -308,13 +308,18 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
     }
 
     /// Looks `token` up in `tokens`, a [`TokenCache`] kept beside this cache: the way to
-    /// answer from a token cache. A hit is counted here exactly as the lookup it replaces
-    /// would have been (a hit, or a stale serve past the ttl), so hit-rate metrics stay true;
-    /// a miss counts nothing here and hands back the epoch to [`TokenCache::insert`] the
-    /// fresh verdict under (`None` while the keys cannot be served: store nothing).
+    /// answer from a token cache. It answers only where this cache would serve the held keys
+    /// without fetching, and counts the hit exactly as that lookup would have been counted:
     ///
-    /// A hit never fetches: a stale set is refreshed by the next lookup that misses, or by
-    /// [`JwksCache::poll_refresh`].
+    /// - fresh keys: a hit;
+    /// - past the ttl, within stale-if-error, while a fetch is in flight or a failure
+    ///   cooldown runs: a stale serve;
+    /// - past the ttl with a refresh due: a miss here (nothing counted), so the caller's
+    ///   verification makes that lookup, fetches, and counts it;
+    /// - cold, or expired past stale-if-error: a miss with no epoch (store nothing).
+    ///
+    /// A token verified with HS256's secret never needed the key set: its hits count nothing
+    /// here. On a miss, [`TokenCache::insert`] the fresh verdict under the returned epoch.
     pub fn lookup_verified<'t, const M: usize, V>(
         &mut self,
         tokens: &'t mut TokenCache<M, V>,
@@ -325,12 +330,17 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
         let Some(epoch) = self.token_epoch(policy, now) else {
             return Remembered::Miss(None);
         };
-        match tokens.get(token, now, &epoch) {
-            Some(value) => {
-                if self.freshness(now) == Freshness::Fresh {
-                    self.counters.hits += 1;
-                } else {
+        let stale = self.freshness(now) == Freshness::Stale;
+        let refresh_due = !self.fetch_in_flight(now) && now >= self.cooldown_until;
+        if stale && refresh_due {
+            return Remembered::Miss(Some(epoch));
+        }
+        match tokens.get_entry(token, now, &epoch) {
+            Some((value, keyed)) => {
+                if keyed && stale {
                     self.counters.stale_serves += 1;
+                } else if keyed {
+                    self.counters.hits += 1;
                 }
                 Remembered::Hit(value)
             }

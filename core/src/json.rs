@@ -155,7 +155,7 @@ impl<'a> JsonStr<'a> {
     /// Whether the decoded string equals `s` exactly.
     pub fn eq_str(self, s: &str) -> bool {
         // Without escapes the text is the string: compare bytes. With escapes, only the decoded
-        // text counts: the JSON `"\\n"` is a line feed, not a backslash and an `n`.
+        // text counts: the JSON string `"\n"` is a line feed, not a backslash and an `n`.
         match self.as_plain() {
             Some(plain) => plain == s,
             None => self.chars().eq(s.chars()),

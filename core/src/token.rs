@@ -119,7 +119,7 @@ impl<'t, 'b> UntrustedToken<'t, 'b> {
     /// Whether verifying this token needs a key from a JWK Set (as opposed to a configured
     /// secret). Caches use it to avoid fetching for HS256 tokens.
     pub fn needs_key_set(&self) -> bool {
-        self.alg != Algorithm::Hs256
+        self.alg.needs_key_set()
     }
 
     /// Verifies against a key set and a policy at time `now` (unix seconds).

@@ -12,9 +12,11 @@
 //! - **The whole cache is invalidated** on any key-set or policy change: the first lookup under
 //!   a new epoch empties it.
 //! - **Consult it through [`JwksCache::lookup_verified`](crate::JwksCache::lookup_verified):**
-//!   it counts a hit as the key cache's own hit or stale serve (so hit-rate metrics stay
-//!   true), and answers nothing while the key set cannot be served (cold, or expired past
-//!   stale-if-error), so nothing is served from here that the key cache would not verify.
+//!   it answers only where the key cache would serve its held keys without fetching (fresh,
+//!   or stale-if-error while a fetch is in flight or a cooldown runs), counts the hit as that
+//!   lookup's hit or stale serve (so hit-rate metrics stay true), and answers nothing while
+//!   the key set cannot be served, so nothing is served from here that the key cache would
+//!   not verify at that moment.
 //!
 //! **What a hit returns.** A [`Verified`] borrows the decoded payload, which a hit does not
 //! decode (that is most of what it saves). So each entry stores a caller-chosen value `V`,
@@ -70,6 +72,8 @@ struct Entry<V> {
     from: i128,
     /// When it was inserted (the cache's insertion count), for replacing the oldest.
     inserted: u64,
+    /// Whether it was verified with a key from the key set (not HS256's secret).
+    keyed: bool,
     value: V,
 }
 
@@ -122,6 +126,16 @@ impl<const M: usize, V> TokenCache<M, V> {
     /// The value stored with `token`, if it was verified under `epoch` and is still valid at
     /// `now`. A new epoch empties the cache first.
     pub fn get(&mut self, token: &TokenDigest, now: u64, epoch: &CacheEpoch) -> Option<&V> {
+        self.get_entry(token, now, epoch).map(|(value, _)| value)
+    }
+
+    /// [`TokenCache::get`], with whether the token was verified with a key-set key.
+    pub(crate) fn get_entry(
+        &mut self,
+        token: &TokenDigest,
+        now: u64,
+        epoch: &CacheEpoch,
+    ) -> Option<(&V, bool)> {
         self.enter(epoch);
         let now = i128::from(now);
         let set = self.entries.get(Self::set_range(token)).unwrap_or_default();
@@ -132,7 +146,7 @@ impl<const M: usize, V> TokenCache<M, V> {
         match found {
             Some(entry) => {
                 self.hits += 1;
-                Some(&entry.value)
+                Some((&entry.value, entry.keyed))
             }
             None => {
                 self.misses += 1;
@@ -168,6 +182,7 @@ impl<const M: usize, V> TokenCache<M, V> {
                 .nbf()
                 .map_or(i128::MIN, |nbf| i128::from(nbf) - leeway),
             inserted: self.clock,
+            keyed: verified.alg().needs_key_set(),
             value,
         };
         let now = i128::from(now);

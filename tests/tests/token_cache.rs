@@ -4,10 +4,10 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use jwtgate::{
-    CacheEpoch, CachePolicy, FetchOutcome, JwksCache, KeySet, Policy, Remembered, Step, TokenCache,
-    TokenDigest, Verified,
+    CacheEpoch, CachePolicy, FetchOutcome, Hs256Secret, JwksCache, KeySet, Policy, Remembered,
+    Step, TokenCache, TokenDigest, Verified,
 };
-use jwtgate_tests::{es256_token, jwk, jwks, signing_key};
+use jwtgate_tests::{es256_token, hs256_token, jwk, jwks, signing_key};
 use p256::ecdsa::SigningKey;
 
 const NOW: u64 = 1_700_000_000;
@@ -292,9 +292,10 @@ fn an_insert_under_a_superseded_epoch_is_dropped() {
 }
 
 /// Through `JwksCache::lookup_verified`, a token-cache hit counts as the key cache's own hit
-/// (fresh) or stale serve (stale-if-error), and nothing is answered once the keys expire.
+/// (fresh) or stale serve (stale-if-error during a cooldown); past the ttl with a refresh due
+/// it misses, so the caller's verification fetches; nothing is answered once the keys expire.
 #[test]
-fn lookups_through_the_jwks_cache_count_hits_and_stop_when_keys_expire() {
+fn lookups_through_the_jwks_cache_answer_only_where_held_keys_serve() {
     let a = signing_key(1);
     let set = jwks(&[jwk(&a, r#""kid":"a""#)]);
     let policy = Policy::new();
@@ -335,24 +336,43 @@ fn lookups_through_the_jwks_cache_count_hits_and_stop_when_keys_expire() {
     let verified = jwtgate::verify(t.as_bytes(), &mut buf, cache.keys(), &policy, NOW).unwrap();
     tokens.insert(digest, &verified, &policy, &epoch, NOW, "user-1".to_owned());
 
+    let user = "user-1".to_owned();
     let hit = cache.lookup_verified(&mut tokens, &digest, &policy, NOW + 1);
-    assert_eq!(hit, Remembered::Hit(&"user-1".to_owned()));
+    assert_eq!(hit, Remembered::Hit(&user));
     assert_eq!(
         cache.counters().hits,
         counted.hits + 1,
         "a fresh hit is a hit"
     );
+    let counted = cache.counters();
 
+    // Past the ttl, nothing attempted yet: the key cache would fetch, so must the caller.
     let ttl = CachePolicy::DEFAULT.ttl;
-    let stale = cache.lookup_verified(&mut tokens, &digest, &policy, NOW + ttl + 50);
-    assert_eq!(stale, Remembered::Hit(&"user-1".to_owned()));
+    let stale_at = NOW + ttl + 50;
+    assert_eq!(
+        cache.lookup_verified(&mut tokens, &digest, &policy, stale_at),
+        Remembered::Miss(Some(epoch)),
+        "a refresh is due: no answer from the token cache"
+    );
+    assert_eq!(cache.counters(), counted);
+    let Step::Fetch(ticket) = cache.step(stale_at, None, jwtgate::Algorithm::Es256) else {
+        panic!("the key cache refreshes a stale set");
+    };
+    cache
+        .complete(ticket, stale_at, FetchOutcome::Failed)
+        .unwrap_err();
+    let counted = cache.counters();
+
+    // The refresh failed and its cooldown runs: the stale keys serve, and so does the cache.
+    let stale = cache.lookup_verified(&mut tokens, &digest, &policy, stale_at + 1);
+    assert_eq!(stale, Remembered::Hit(&user));
     let after = cache.counters();
     assert_eq!(
         after.stale_serves,
         counted.stale_serves + 1,
         "a stale hit is a stale serve"
     );
-    assert_eq!(after.hits, counted.hits + 1);
+    assert_eq!(after.hits, counted.hits);
     assert_eq!(after.misses, counted.misses, "a hit never fetches");
 
     assert_eq!(
@@ -361,4 +381,38 @@ fn lookups_through_the_jwks_cache_count_hits_and_stop_when_keys_expire() {
         "expired past stale-if-error: nothing is answered"
     );
     assert_eq!(cache.counters(), after);
+}
+
+/// An HS256 token never needed the key set: its token-cache hits are not key-cache hits.
+#[test]
+fn hs256_hits_do_not_count_as_key_cache_hits() {
+    let secret = [7u8; 32];
+    let policy = Policy::new().hs256(Hs256Secret::new(&secret).unwrap());
+    let mut cache = JwksCache::<4>::new(CachePolicy::DEFAULT);
+    let Step::Fetch(ticket) = cache.step(NOW, None, jwtgate::Algorithm::Es256) else {
+        panic!("a cold cache fetches");
+    };
+    let set = jwks(&[jwk(&signing_key(1), r#""kid":"a""#)]);
+    let document = FetchOutcome::Document {
+        body: set.as_bytes(),
+        max_age: None,
+    };
+    cache.complete(ticket, NOW, document).unwrap();
+    let mut tokens = TokenCache::<16, String>::new();
+    let t = hs256_token(&secret, r#"{"alg":"HS256"}"#, &payload());
+    let digest = TokenDigest::of(t.as_bytes());
+    let Remembered::Miss(Some(epoch)) = cache.lookup_verified(&mut tokens, &digest, &policy, NOW)
+    else {
+        panic!("a miss with an epoch");
+    };
+    let mut buf = [0u8; 1024];
+    let verified = jwtgate::verify(t.as_bytes(), &mut buf, cache.keys(), &policy, NOW).unwrap();
+    tokens.insert(digest, &verified, &policy, &epoch, NOW, "hs".to_owned());
+    let counted = cache.counters();
+    let hs = "hs".to_owned();
+    assert_eq!(
+        cache.lookup_verified(&mut tokens, &digest, &policy, NOW + 1),
+        Remembered::Hit(&hs)
+    );
+    assert_eq!(cache.counters(), counted);
 }

@@ -435,9 +435,16 @@ async fn metrics_move_as_expected() {
     let token = issuer.mint(HOUR);
     assert_eq!(serve.auth(&token).await.status, 200);
     let hits_before = serve.metric("jwtgate_jwks_cache_hits_total").await;
+    let token_hits_before = serve.metric("jwtgate_token_cache_hits_total").await;
     for _ in 0..5 {
         serve.auth(&token).await;
     }
+    // The repeats are answered from the verified-token cache, and still count as key-cache
+    // hits: the hit rate means "answered from held keys".
+    assert_eq!(
+        serve.metric("jwtgate_token_cache_hits_total").await,
+        token_hits_before + 5.0
+    );
     assert_eq!(
         serve.metric("jwtgate_jwks_cache_hits_total").await,
         hits_before + 5.0

@@ -119,7 +119,7 @@ impl Verifier {
         let epoch = match self.cached_claims(&digest) {
             Ok(claims) => {
                 self.metrics().record(Ok(()), started.elapsed());
-                return Ok(claims);
+                return Ok(AuthClaims::clone(&claims));
             }
             Err(epoch) => epoch,
         };

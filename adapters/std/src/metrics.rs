@@ -85,7 +85,8 @@ pub(crate) struct VerifierCollector {
 impl Collector for VerifierCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), fmt::Error> {
         let c: CacheCounters = self.verifier.counters();
-        let counters: [(&str, &str, u64); 6] = [
+        let (token_hits, token_misses) = self.verifier.token_cache_counters();
+        let counters: [(&str, &str, u64); 8] = [
             (
                 "jwtgate_jwks_cache_hits",
                 "Key lookups served from a fresh JWK Set.",
@@ -115,6 +116,16 @@ impl Collector for VerifierCollector {
                 "jwtgate_jwks_keys_skipped",
                 "JWKs skipped as unusable or unsupported.",
                 c.keys_skipped,
+            ),
+            (
+                "jwtgate_token_cache_hits",
+                "Requests answered from the verified-token cache, without a signature check.",
+                token_hits,
+            ),
+            (
+                "jwtgate_token_cache_misses",
+                "Verified-token cache lookups that went on to verify the token.",
+                token_misses,
             ),
         ];
         for (name, help, value) in counters {

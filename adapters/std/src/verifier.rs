@@ -147,7 +147,8 @@ struct State {
     etag: Option<String>,
     /// Tokens [`Verifier::authorize`](crate::AuthLayer) verified, with their claims; consulted
     /// through the key cache, which counts its hits.
-    tokens: TokenCache<TOKEN_CACHE_CAPACITY, AuthClaims>,
+    /// Shared, so that a hit clones a pointer under the lock, not the claims.
+    tokens: TokenCache<TOKEN_CACHE_CAPACITY, Arc<AuthClaims>>,
 }
 
 impl fmt::Debug for Verifier {
@@ -222,6 +223,11 @@ impl Verifier {
         self.state().cache.counters()
     }
 
+    /// The verified-token cache's hits and misses (lookups by [`Verifier::authorize`]).
+    pub fn token_cache_counters(&self) -> (u64, u64) {
+        self.state().tokens.counters()
+    }
+
     /// Usable keys held now.
     pub fn key_count(&self) -> usize {
         self.state().cache.keys().keys().len()
@@ -242,12 +248,12 @@ impl Verifier {
     pub(crate) fn cached_claims(
         &self,
         token: &TokenDigest,
-    ) -> Result<AuthClaims, Option<CacheEpoch>> {
+    ) -> Result<Arc<AuthClaims>, Option<CacheEpoch>> {
         let policy = self.policy();
         let mut state = self.state();
         let State { cache, tokens, .. } = &mut *state;
         match cache.lookup_verified(tokens, token, &policy, unix_now()) {
-            Remembered::Hit(claims) => Ok(claims.clone()),
+            Remembered::Hit(claims) => Ok(Arc::clone(claims)),
             Remembered::Miss(epoch) => Err(epoch),
         }
     }
@@ -261,6 +267,7 @@ impl Verifier {
         claims: AuthClaims,
     ) {
         let policy = self.policy();
+        let claims = Arc::new(claims);
         self.state()
             .tokens
             .insert(token, verified, &policy, epoch, unix_now(), claims);
