@@ -42,6 +42,7 @@ fn dashboard_queries_exported_metrics() {
         "Stale serves and cooldown rejections",
         "Verification outcomes by code",
         "Verification latency",
+        "Verified-token cache hit rate",
     ] {
         assert!(
             dashboard["panels"]
@@ -51,5 +52,31 @@ fn dashboard_queries_exported_metrics() {
                 .any(|p| p["title"] == title),
             "no panel {title}"
         );
+    }
+}
+
+/// Every panel has a whole-number place on Grafana's 24-column grid, and none overlap.
+#[test]
+fn dashboard_panels_tile_the_grid() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../dashboards/jwtgate.json");
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut cells = std::collections::HashMap::new();
+    for panel in dashboard["panels"].as_array().unwrap() {
+        let title = panel["title"].as_str().unwrap();
+        let place = ["x", "y", "w", "h"].map(|k| {
+            panel["gridPos"][k]
+                .as_u64()
+                .unwrap_or_else(|| panic!("panel {title:?}: gridPos.{k} is not a whole number"))
+        });
+        let [x, y, w, h] = place;
+        assert!(w > 0 && h > 0 && x + w <= 24, "panel {title:?} at {place:?}");
+        for cx in x..x + w {
+            for cy in y..y + h {
+                if let Some(other) = cells.insert((cx, cy), title) {
+                    panic!("panels {other:?} and {title:?} overlap at ({cx}, {cy})");
+                }
+            }
+        }
     }
 }
