@@ -70,7 +70,10 @@ fn dashboard_panels_tile_the_grid() {
                 .unwrap_or_else(|| panic!("panel {title:?}: gridPos.{k} is not a whole number"))
         });
         let [x, y, w, h] = place;
-        assert!(w > 0 && h > 0 && x + w <= 24, "panel {title:?} at {place:?}");
+        assert!(
+            w > 0 && h > 0 && x + w <= 24,
+            "panel {title:?} at {place:?}"
+        );
         for cx in x..x + w {
             for cy in y..y + h {
                 if let Some(other) = cells.insert((cx, cy), title) {
