@@ -299,12 +299,9 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
         }
     }
 
-    /// The epoch a [`TokenCache`] entry verified with these keys under `policy` is valid in,
-    /// or `None` while the keys cannot be served at `now` (cold, or expired past
-    /// stale-if-error): then nothing may be answered from a token cache either.
-    fn token_epoch(&self, policy: &Policy<'_>, now: u64) -> Option<CacheEpoch> {
-        matches!(self.freshness(now), Freshness::Fresh | Freshness::Stale)
-            .then(|| CacheEpoch::new(&self.keys, policy))
+    /// Whether a fetch may start at `now`: none is in flight and no failure cooldown runs.
+    fn may_start_fetch(&self, now: u64) -> bool {
+        !self.fetch_in_flight(now) && now >= self.cooldown_until
     }
 
     /// Looks `token` up in `tokens`, a [`TokenCache`] kept beside this cache: the way to
@@ -327,12 +324,14 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
         policy: &Policy<'_>,
         now: u64,
     ) -> Remembered<'t, V> {
-        let Some(epoch) = self.token_epoch(policy, now) else {
-            return Remembered::Miss(None);
+        let stale = match self.freshness(now) {
+            Freshness::Fresh => false,
+            Freshness::Stale => true,
+            // The keys cannot be served: nothing may be answered from a token cache either.
+            Freshness::Cold | Freshness::Expired => return Remembered::Miss(None),
         };
-        let stale = self.freshness(now) == Freshness::Stale;
-        let refresh_due = !self.fetch_in_flight(now) && now >= self.cooldown_until;
-        if stale && refresh_due {
+        let epoch = CacheEpoch::new(&self.keys, policy);
+        if stale && self.may_start_fetch(now) {
             return Remembered::Miss(Some(epoch));
         }
         match tokens.get_entry(token, now, &epoch) {
@@ -383,7 +382,7 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
     ) -> Step<'_, T> {
         let freshness = self.freshness(now);
         let in_flight = self.fetch_in_flight(now);
-        let may_fetch = first && !in_flight && now >= self.cooldown_until;
+        let may_fetch = first && self.may_start_fetch(now);
         if freshness == Freshness::Fresh {
             let unknown = matches!(self.keys.selection(kid, alg), Selection::None);
             let interval_passed = self.last_unknown_kid_fetch.is_none_or(|last| {
@@ -446,8 +445,7 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
     /// expiry (or past it, or cold), no fetch is in flight and no cooldown is running.
     pub fn poll_refresh(&mut self, now: u64) -> Option<FetchTicket> {
         let due = self.refresh_due_at().is_none_or(|at| now >= at);
-        (due && !self.fetch_in_flight(now) && now >= self.cooldown_until)
-            .then(|| self.issue_ticket(now))
+        (due && self.may_start_fetch(now)).then(|| self.issue_ticket(now))
     }
 
     /// When a background refresh is next due (`None`: now, the cache is cold), not earlier
