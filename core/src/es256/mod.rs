@@ -85,55 +85,10 @@ impl KeyTable for NoTable {
     }
 }
 
-/// A 8,704-byte (8.5 KiB) comb per key: about 1.35x the work of [`LargeTable`].
-pub struct SmallTable {
-    rows: [[Affine; 8]; 17],
-}
-
-/// An 88,064-byte (86 KiB) comb per key: the fastest verification, for servers.
-pub struct LargeTable {
-    rows: [[Affine; 32]; 43],
-}
-
 const ZERO_POINT: Affine = Affine {
     x: FieldElement::ZERO,
     y: FieldElement::ZERO,
 };
-
-// `clone_from` copies in place: a table never passes through the stack by value.
-impl Clone for SmallTable {
-    fn clone(&self) -> Self {
-        SmallTable { rows: self.rows }
-    }
-    fn clone_from(&mut self, source: &Self) {
-        self.rows = source.rows;
-    }
-}
-
-impl Clone for LargeTable {
-    fn clone(&self) -> Self {
-        LargeTable { rows: self.rows }
-    }
-    fn clone_from(&mut self, source: &Self) {
-        self.rows = source.rows;
-    }
-}
-
-impl fmt::Debug for SmallTable {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SmallTable")
-            .field("built", &(first(&self.rows) != Some(&ZERO_POINT)))
-            .finish()
-    }
-}
-
-impl fmt::Debug for LargeTable {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LargeTable")
-            .field("built", &(first(&self.rows) != Some(&ZERO_POINT)))
-            .finish()
-    }
-}
 
 /// The table's first entry, `1 * Q`: it says which key the table is for.
 fn first<const E: usize>(rows: &[[Affine; E]]) -> Option<&Affine> {
@@ -156,47 +111,70 @@ fn build<const E: usize>(rows: &mut [[Affine; E]], key: &Es256Key, shift: usize)
     }
 }
 
-impl KeyTable for SmallTable {
-    const EMPTY: Self = SmallTable {
-        rows: [[ZERO_POINT; 8]; 17],
-    };
-    const BYTES: usize = size_of::<SmallTable>();
-    fn build(&mut self, key: &Es256Key) {
-        build(&mut self.rows, key, 16);
-    }
-    fn is_for(&self, key: &Es256Key) -> bool {
-        built_for(&self.rows, key)
-    }
-    fn verify(&self, key: &Es256Key, message: &[u8], signature: &[u8]) -> Result<(), Error> {
-        if !self.is_for(key) {
-            return verify_no_table(key, message, signature);
+/// Declares a per-key comb table: `$entries` points per row, `$rows` rows built with `$shift`
+/// doublings between them, multiplied by `comb::$mul`. The two tables differ only there.
+macro_rules! comb_table {
+    ($(#[$doc:meta])* $name:ident, $entries:literal, $rows:literal, $shift:literal, $mul:ident) => {
+        $(#[$doc])*
+        pub struct $name {
+            rows: [[Affine; $entries]; $rows],
         }
-        verify_with(message, signature, |u1, u2| {
-            comb::mul_small(u1, u2, &self.rows)
-        })
-    }
+
+        // `clone_from` copies in place: a table never passes through the stack by value.
+        impl Clone for $name {
+            fn clone(&self) -> Self {
+                $name { rows: self.rows }
+            }
+            fn clone_from(&mut self, source: &Self) {
+                self.rows = source.rows;
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("built", &(first(&self.rows) != Some(&ZERO_POINT)))
+                    .finish()
+            }
+        }
+
+        impl KeyTable for $name {
+            const EMPTY: Self = $name {
+                rows: [[ZERO_POINT; $entries]; $rows],
+            };
+            const BYTES: usize = size_of::<$name>();
+            fn build(&mut self, key: &Es256Key) {
+                build(&mut self.rows, key, $shift);
+            }
+            fn is_for(&self, key: &Es256Key) -> bool {
+                built_for(&self.rows, key)
+            }
+            fn verify(
+                &self,
+                key: &Es256Key,
+                message: &[u8],
+                signature: &[u8],
+            ) -> Result<(), Error> {
+                if !self.is_for(key) {
+                    return verify_no_table(key, message, signature);
+                }
+                verify_with(message, signature, |u1, u2| {
+                    comb::$mul(u1, u2, &self.rows)
+                })
+            }
+        }
+    };
 }
 
-impl KeyTable for LargeTable {
-    const EMPTY: Self = LargeTable {
-        rows: [[ZERO_POINT; 32]; 43],
-    };
-    const BYTES: usize = size_of::<LargeTable>();
-    fn build(&mut self, key: &Es256Key) {
-        build(&mut self.rows, key, 6);
-    }
-    fn is_for(&self, key: &Es256Key) -> bool {
-        built_for(&self.rows, key)
-    }
-    fn verify(&self, key: &Es256Key, message: &[u8], signature: &[u8]) -> Result<(), Error> {
-        if !self.is_for(key) {
-            return verify_no_table(key, message, signature);
-        }
-        verify_with(message, signature, |u1, u2| {
-            comb::mul_large(u1, u2, &self.rows)
-        })
-    }
-}
+comb_table!(
+    /// A 8,704-byte (8.5 KiB) comb per key: about 1.35x the work of [`LargeTable`].
+    SmallTable, 8, 17, 16, mul_small
+);
+
+comb_table!(
+    /// An 88,064-byte (86 KiB) comb per key: the fastest verification, for servers.
+    LargeTable, 32, 43, 6, mul_large
+);
 
 pub(crate) fn verify_no_table(
     key: &Es256Key,
