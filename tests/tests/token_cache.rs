@@ -291,6 +291,18 @@ fn an_insert_under_a_superseded_epoch_is_dropped() {
     assert!(cache.is_empty());
 }
 
+/// Makes a cold `cache` fetch and load `set` at `NOW`.
+fn warm(cache: &mut JwksCache<4>, set: &str) {
+    let Step::Fetch(ticket) = cache.step(NOW, None, jwtgate::Algorithm::Es256) else {
+        panic!("a cold cache fetches");
+    };
+    let document = FetchOutcome::Document {
+        body: set.as_bytes(),
+        max_age: None,
+    };
+    cache.complete(ticket, NOW, document).unwrap();
+}
+
 /// Through `JwksCache::lookup_verified`, a token-cache hit counts as the key cache's own hit
 /// (fresh) or stale serve (stale-if-error during a cooldown); past the ttl with a refresh due
 /// it misses, so the caller's verification fetches; nothing is answered once the keys expire.
@@ -316,14 +328,7 @@ fn lookups_through_the_jwks_cache_answer_only_where_held_keys_serve() {
         Remembered::Miss(None),
         "cold: nothing to store under"
     );
-    let Step::Fetch(ticket) = cache.step(NOW, None, jwtgate::Algorithm::Es256) else {
-        panic!("a cold cache fetches");
-    };
-    let document = FetchOutcome::Document {
-        body: set.as_bytes(),
-        max_age: None,
-    };
-    cache.complete(ticket, NOW, document).unwrap();
+    warm(&mut cache, &set);
     let counted = cache.counters();
 
     let Remembered::Miss(Some(epoch)) = cache.lookup_verified(&mut tokens, &digest, &policy, NOW)
@@ -389,15 +394,7 @@ fn hs256_hits_do_not_count_as_key_cache_hits() {
     let secret = [7u8; 32];
     let policy = Policy::new().hs256(Hs256Secret::new(&secret).unwrap());
     let mut cache = JwksCache::<4>::new(CachePolicy::DEFAULT);
-    let Step::Fetch(ticket) = cache.step(NOW, None, jwtgate::Algorithm::Es256) else {
-        panic!("a cold cache fetches");
-    };
-    let set = jwks(&[jwk(&signing_key(1), r#""kid":"a""#)]);
-    let document = FetchOutcome::Document {
-        body: set.as_bytes(),
-        max_age: None,
-    };
-    cache.complete(ticket, NOW, document).unwrap();
+    warm(&mut cache, &jwks(&[jwk(&signing_key(1), r#""kid":"a""#)]));
     let mut tokens = TokenCache::<16, String>::new();
     let t = hs256_token(&secret, r#"{"alg":"HS256"}"#, &payload());
     let digest = TokenDigest::of(t.as_bytes());
