@@ -109,11 +109,7 @@ impl Verifier {
     /// A token verified before is answered from the verified-token cache (see
     /// [`jwtgate::TokenCache`]) while its `exp` holds and the key set and policy are unchanged.
     pub async fn authorize(&self, headers: &HeaderMap) -> Result<AuthClaims, AuthError> {
-        let Some(token) = bearer(headers).filter(|t| t.len() <= DEFAULT_MAX_TOKEN_LEN) else {
-            return self
-                .authorize_with(headers, AuthClaims::from_verified)
-                .await;
-        };
+        let token = self.bearer_token(headers)?;
         let started = std::time::Instant::now();
         let digest = jwtgate::TokenDigest::of(token);
         let epoch = match self.cached_claims(&digest) {
@@ -123,7 +119,7 @@ impl Verifier {
             }
             Err(epoch) => epoch,
         };
-        self.authorize_with(headers, |verified| {
+        self.verify_into(token, |verified| {
             let claims = AuthClaims::from_verified(verified);
             if let Some(epoch) = &epoch {
                 self.remember(digest, epoch, verified, claims.clone());
@@ -143,22 +139,42 @@ impl Verifier {
         headers: &HeaderMap,
         view: impl FnOnce(&jwtgate::Verified<'_>) -> R,
     ) -> Result<R, AuthError> {
+        let token = self.bearer_token(headers)?;
+        self.verify_into(token, view).await
+    }
+
+    fn auth_error(&self, error: Error) -> AuthError {
         let retry_after = self.config().cache.failure_cooldown;
-        let fail = |error| AuthError { error, retry_after };
-        // Rejections before verification are still verification outcomes, for the metrics.
+        AuthError { error, retry_after }
+    }
+
+    /// The request's bearer token, or the error to answer. Rejections before verification
+    /// are still verification outcomes, for the metrics.
+    fn bearer_token<'h>(&self, headers: &'h HeaderMap) -> Result<&'h [u8], AuthError> {
         let early = |error| {
             self.metrics()
                 .record(Err(error), core::time::Duration::ZERO);
-            fail(error)
+            self.auth_error(error)
         };
         let token = bearer(headers).ok_or_else(|| early(Error::TokenMissing))?;
         if token.len() > DEFAULT_MAX_TOKEN_LEN {
             return Err(early(Error::TokenMalformed));
         }
+        Ok(token)
+    }
+
+    async fn verify_into<R>(
+        &self,
+        token: &[u8],
+        view: impl FnOnce(&jwtgate::Verified<'_>) -> R,
+    ) -> Result<R, AuthError> {
         // On the heap and sized to the token: a 16 KiB array would live in this future, which
         // axum boxes (copies) once per request.
         let mut buf = vec![0u8; token.len()];
-        let verified = self.verify(token, &mut buf).await.map_err(fail)?;
+        let verified = self
+            .verify(token, &mut buf)
+            .await
+            .map_err(|e| self.auth_error(e))?;
         Ok(view(&verified))
     }
 }
