@@ -79,23 +79,53 @@ fn fail(message: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-async fn serve(args: ServeArgs) -> ExitCode {
-    let (mut config, dev) = match (&args.jwks_url, &args.supabase_url) {
-        (Some(url), _) => {
-            let base = args.supabase_url.as_deref().map(VerifierConfig::supabase);
-            (
+/// Where the keys come from: the configured issuer, or (loopback only) the development issuer.
+///
+/// # Errors
+/// A usage message: an empty or invalid URL, or no issuer with a non-loopback `--listen`.
+fn issuer(args: &ServeArgs) -> Result<(VerifierConfig, Option<DevIssuer>), String> {
+    let checked = |flag: &str, url: &str| {
+        jwtgate_std::fetch::validate_url(url)
+            .map_err(|e| format!("{flag}: {e}"))
+            .map(|()| url.to_owned())
+    };
+    let supabase = args
+        .supabase_url
+        .as_deref()
+        .map(|url| checked("--supabase-url (or SUPABASE_URL)", url))
+        .transpose()?
+        .map(|url| VerifierConfig::supabase(&url));
+    match (&args.jwks_url, supabase) {
+        (Some(url), base) => {
+            let url = checked("--jwks-url", url)?;
+            let base = base.unwrap_or_else(|| VerifierConfig::new(url.clone()));
+            Ok((
                 VerifierConfig {
-                    jwks_url: url.clone(),
-                    ..base.unwrap_or_else(|| VerifierConfig::new(url.clone()))
+                    jwks_url: url,
+                    ..base
                 },
                 None,
-            )
+            ))
         }
-        (None, Some(project)) => (VerifierConfig::supabase(project), None),
+        (None, Some(config)) => Ok((config, None)),
+        // The development issuer mints valid tokens for anyone who asks: never for a network.
+        (None, None) if !args.listen.ip().is_loopback() => Err(format!(
+            "no issuer configured: pass --supabase-url (or set SUPABASE_URL) or --jwks-url. \
+             The development issuer mints tokens for anyone who asks, so it runs only on a \
+             loopback --listen, not on {}",
+            args.listen
+        )),
         (None, None) => match DevIssuer::start() {
-            Ok(dev) => (VerifierConfig::supabase(dev.base_url()), Some(dev)),
-            Err(e) => return fail(&format!("cannot start the development issuer: {e}")),
+            Ok(dev) => Ok((VerifierConfig::supabase(dev.base_url()), Some(dev))),
+            Err(e) => Err(format!("cannot start the development issuer: {e}")),
         },
+    }
+}
+
+async fn serve(args: ServeArgs) -> ExitCode {
+    let (mut config, dev) = match issuer(&args) {
+        Ok(found) => found,
+        Err(message) => return fail(&message),
     };
     if args.iss.is_some() {
         config.issuer.clone_from(&args.iss);
@@ -167,7 +197,9 @@ fn announce(addr: SocketAddr, config: &VerifierConfig, dev: Option<&DevIssuer>) 
     if let Some(dev) = dev {
         let issuer = dev.base_url();
         text += &format!(
-            "\nDevelopment issuer at {issuer} (no --supabase-url or --jwks-url given). Try:\n"
+            "\nDevelopment issuer at {issuer} (no --supabase-url or --jwks-url given).\n\
+             WARNING: /dev/token mints a valid token for anyone who asks. Loopback only; for a \
+             real project pass --supabase-url or --jwks-url.\nTry:\n"
         );
         text += &format!("  TOKEN=$(curl -s http://{addr}/dev/token)\n");
         text += &format!("  curl -i -H \"Authorization: Bearer $TOKEN\" http://{addr}/auth\n");

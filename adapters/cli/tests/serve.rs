@@ -482,3 +482,110 @@ async fn metrics_move_as_expected() {
         7.0
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Configuration that must fail closed.
+
+/// Runs `jwtgate serve` with `args` and `SUPABASE_URL` as given; it must exit within 10 s.
+/// Returns the exit code, stdout and stderr.
+fn serve_exits(args: &[&str], supabase_url: Option<&str>) -> (Option<i32>, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_jwtgate"));
+    command.arg("serve").args(args).env_remove("SUPABASE_URL");
+    if let Some(url) = supabase_url {
+        command.env("SUPABASE_URL", url);
+    }
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "serve {args:?} kept running; stdout:\n{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn no_issuer_on_a_non_loopback_listen_exits_2() {
+    for listen in ["0.0.0.0:0", "[::]:0"] {
+        let (code, stdout, stderr) = serve_exits(&["--listen", listen], None);
+        assert_eq!(code, Some(2), "{listen}: {stderr}");
+        assert!(!stdout.contains("listening"), "{listen}: {stdout}");
+        assert!(
+            stderr.contains("--supabase-url") && stderr.contains("--jwks-url"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn empty_or_invalid_issuer_urls_exit_2() {
+    let cases: [(&[&str], Option<&str>); 5] = [
+        (&["--listen", "127.0.0.1:0"], Some("")),
+        (&["--listen", "127.0.0.1:0"], Some("not a url")),
+        (
+            &["--listen", "127.0.0.1:0", "--supabase-url", "ftp://x"],
+            None,
+        ),
+        (&["--listen", "127.0.0.1:0", "--jwks-url", ""], None),
+        (&["--listen", "0.0.0.0:0", "--jwks-url", "/jwks.json"], None),
+    ];
+    for (args, env) in cases {
+        let (code, stdout, stderr) = serve_exits(args, env);
+        assert_eq!(code, Some(2), "{args:?} SUPABASE_URL={env:?}: {stderr}");
+        assert!(!stdout.contains("listening"), "{stdout}");
+        assert!(stderr.contains("URL"), "{stderr}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dev_issuer_on_loopback_warns_and_mints() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jwtgate"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_remove("SUPABASE_URL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut text = String::new();
+    while !text.contains("/metrics") {
+        assert!(stdout.read_line(&mut text).unwrap() > 0, "{text}");
+    }
+    let serve = Serve {
+        base: format!(
+            "http://{}",
+            text.lines()
+                .next()
+                .unwrap()
+                .strip_prefix("listening on ")
+                .unwrap()
+        ),
+        child,
+        http: reqwest::Client::new(),
+    };
+    assert!(
+        text.contains("mints a valid token for anyone who asks"),
+        "{text}"
+    );
+    let minted = serve.get("/dev/token", None).await;
+    assert_eq!(minted.status, 200);
+    let ok = serve.auth(minted.body.trim()).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+}
