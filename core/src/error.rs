@@ -136,3 +136,42 @@ mod tests {
         }
     }
 }
+
+/// Why a JWK in a set was skipped. Skipping one key never spoils the rest of the set.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Unusable {
+    /// Not a JSON object, or a member of the wrong JSON type.
+    Malformed,
+    /// A key type or curve jwtgate does not verify with (RSA today, `oct` always).
+    UnsupportedType,
+    /// `alg` names an algorithm other than the one this key type verifies.
+    AlgMismatch,
+    /// `use` is present and is not `"sig"`.
+    NotForSignatures,
+    /// `key_ops` is present and lacks `"verify"`.
+    NoVerifyOp,
+    /// `x`/`y` are not exactly 32 bytes of strict base64url.
+    BadCoordinates,
+    /// The point is not on the curve.
+    NotOnCurve,
+    /// The `kid` is longer than [`MAX_KID_LEN`](crate::MAX_KID_LEN).
+    KidTooLong,
+}
+
+impl Unusable {
+    /// A short explanation, for `jwtgate jwks` and logs.
+    pub const fn reason(self) -> &'static str {
+        match self {
+            Unusable::Malformed => "malformed JWK member",
+            Unusable::UnsupportedType => "unsupported key type or curve",
+            Unusable::AlgMismatch => "alg does not fit the key type",
+            Unusable::NotForSignatures => "use is not \"sig\"",
+            Unusable::NoVerifyOp => "key_ops lacks \"verify\"",
+            Unusable::BadCoordinates => "coordinates are not 32 bytes of strict base64url",
+            Unusable::NotOnCurve => "point is not on the curve",
+            Unusable::KidTooLong => "kid is too long",
+        }
+    }
+}

@@ -11,9 +11,10 @@
 //! stays linear in the document; payloads are only parsed after their signature verified.
 
 /// The deepest nesting any caller may ask for; keeps the recursive descent's stack bounded.
-pub const MAX_DEPTH_LIMIT: u8 = 64;
+pub(crate) const MAX_DEPTH_LIMIT: u8 = 64;
 
 /// Why a document was rejected. Callers map it to their own catalog error.
+#[allow(unreachable_pub)] // public to jwtgate's own tests (`__testing`)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
@@ -32,6 +33,7 @@ pub enum JsonError {
 ///
 /// # Errors
 /// [`JsonError`] says which rule the document broke.
+#[allow(unreachable_pub)] // public to jwtgate's own tests (`__testing`)
 pub fn parse(doc: &[u8], max_depth: u8) -> Result<Value<'_>, JsonError> {
     parse_bounded(doc, max_depth, usize::MAX)
 }
@@ -43,6 +45,7 @@ pub fn parse(doc: &[u8], max_depth: u8) -> Result<Value<'_>, JsonError> {
 ///
 /// # Errors
 /// [`JsonError`] says which rule the document broke.
+#[allow(unreachable_pub)] // public to jwtgate's own tests (`__testing`)
 pub fn parse_bounded(
     doc: &[u8],
     max_depth: u8,
@@ -183,6 +186,16 @@ impl<'a> JsonStr<'a> {
             len = end;
         }
         core::str::from_utf8(buf.get(..len)?).ok()
+    }
+}
+
+/// Writes the decoded text (what [`JsonStr::chars`] yields), never the escapes.
+impl core::fmt::Display for JsonStr<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.as_plain() {
+            Some(plain) => f.write_str(plain),
+            None => self.chars().try_for_each(|c| core::fmt::Write::write_char(f, c)),
+        }
     }
 }
 

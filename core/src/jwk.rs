@@ -1,63 +1,14 @@
 //! One JSON Web Key (RFC 7517) -> one verifying key, or the reason it cannot be used.
 
-use p256::EncodedPoint;
-use p256::ecdsa::VerifyingKey;
-
-use jwtgate_p256_table::Affine;
-
 use crate::alg::Algorithm;
+use crate::b64;
+use crate::es256::Es256Key;
+use crate::error::Unusable;
 use crate::json::{JsonStr, Object, Value};
-use crate::{Error, b64, es256};
 
 /// The longest `kid` a key set stores, in bytes. A key with a longer `kid` is skipped as
 /// [`Unusable::KidTooLong`] (real issuers use UUIDs or thumbprints of 36-43 bytes).
 pub const MAX_KID_LEN: usize = 64;
-
-/// An ES256 public key, checked to be a valid P-256 point (not the identity).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Es256Key {
-    key: VerifyingKey,
-}
-
-impl Es256Key {
-    /// Builds a key from its affine coordinates.
-    ///
-    /// # Errors
-    /// [`Unusable::NotOnCurve`] if `(x, y)` is not a point of P-256.
-    pub fn from_coordinates(x: &[u8; 32], y: &[u8; 32]) -> Result<Es256Key, Unusable> {
-        let point = EncodedPoint::from_affine_coordinates(x.into(), y.into(), false);
-        VerifyingKey::from_encoded_point(&point)
-            .map(|key| Es256Key { key })
-            .map_err(|_| Unusable::NotOnCurve)
-    }
-
-    /// Wraps a key from the `p256` crate.
-    pub const fn from_p256(key: VerifyingKey) -> Es256Key {
-        Es256Key { key }
-    }
-
-    /// Checks a raw `r || s` signature (exactly 64 bytes, `1 <= r, s < n`) over `message`.
-    /// High-S signatures are accepted: RFC 7518 has no low-S rule.
-    ///
-    /// This is the table-free path ([`NoTable`](crate::NoTable)); a key set built with a
-    /// [`KeyTable`](crate::KeyTable) verifies faster.
-    ///
-    /// # Errors
-    /// [`Error::SignatureInvalid`] for any failure, with no further detail.
-    pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), Error> {
-        es256::verify_no_table(self, message, signature)
-    }
-
-    /// The key as the p256 crate's type.
-    pub const fn as_p256(&self) -> &VerifyingKey {
-        &self.key
-    }
-
-    /// The point's affine coordinates as field elements.
-    pub(crate) fn affine(&self) -> Option<Affine> {
-        es256::affine_of(&self.key)
-    }
-}
 
 /// A usable verification key, as held in a [`KeySet`](crate::KeySet).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -105,49 +56,11 @@ impl Key {
     }
 }
 
-/// Why a JWK in a set was skipped. Skipping one key never spoils the rest of the set.
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum Unusable {
-    /// Not a JSON object, or a member of the wrong JSON type.
-    Malformed,
-    /// A key type or curve jwtgate does not verify with (RSA today, `oct` always).
-    UnsupportedType,
-    /// `alg` names an algorithm other than the one this key type verifies.
-    AlgMismatch,
-    /// `use` is present and is not `"sig"`.
-    NotForSignatures,
-    /// `key_ops` is present and lacks `"verify"`.
-    NoVerifyOp,
-    /// `x`/`y` are not exactly 32 bytes of strict base64url.
-    BadCoordinates,
-    /// The point is not on the curve.
-    NotOnCurve,
-    /// The `kid` is longer than [`MAX_KID_LEN`].
-    KidTooLong,
-}
-
-impl Unusable {
-    /// A short explanation, for `jwtgate jwks` and logs.
-    pub const fn reason(self) -> &'static str {
-        match self {
-            Unusable::Malformed => "malformed JWK member",
-            Unusable::UnsupportedType => "unsupported key type or curve",
-            Unusable::AlgMismatch => "alg does not fit the key type",
-            Unusable::NotForSignatures => "use is not \"sig\"",
-            Unusable::NoVerifyOp => "key_ops lacks \"verify\"",
-            Unusable::BadCoordinates => "coordinates are not 32 bytes of strict base64url",
-            Unusable::NotOnCurve => "point is not on the curve",
-            Unusable::KidTooLong => "kid is too long",
-        }
-    }
-}
-
 /// Parses one JWK object into a usable key.
 ///
 /// # Errors
 /// [`Unusable`] says why the key cannot verify anything.
+#[allow(unreachable_pub)] // public to jwtgate's own tests (`__testing`)
 pub fn parse_jwk(jwk: Value<'_>) -> Result<Key, Unusable> {
     let jwk = jwk.as_object().ok_or(Unusable::Malformed)?;
     let text = |name: &str| -> Result<Option<JsonStr<'_>>, Unusable> {

@@ -6,9 +6,10 @@ use sha2::{Digest as _, Sha256};
 
 use crate::Error;
 use crate::alg::Algorithm;
-use crate::es256::{KeyTable, NoTable};
+use crate::error::Unusable;
+use crate::es256::{KeyTable, NoTable, TableRef};
 use crate::json::{self, JsonStr, Value};
-use crate::jwk::{Key, Unusable, parse_jwk};
+use crate::jwk::{Key, parse_jwk};
 
 /// Nesting allowed in a JWK Set document (`{"keys":[{"key_ops":[..]}]}` needs 3).
 const JWKS_MAX_DEPTH: u8 = 16;
@@ -90,12 +91,6 @@ impl<const N: usize, T: KeyTable> KeySet<N, T> {
         Ok(())
     }
 
-    /// Empties the set.
-    pub fn clear(&mut self) {
-        self.keys.clear();
-        self.fingerprint = EMPTY_FINGERPRINT;
-    }
-
     /// Replaces the held keys with the usable keys of a JWK Set document, and builds the
     /// table of every key that was not held before (the slow part, for `LargeTable` about
     /// 1-2 ms per new key on a server).
@@ -163,44 +158,36 @@ impl<const N: usize, T: KeyTable> KeySet<N, T> {
             hash.update(kid.len().to_be_bytes());
             hash.update(kid);
             hash.update(key.alg().name());
-            hash.update(key.es256_key().as_p256().to_encoded_point(false));
+            hash.update(key.es256_key().encoded());
         }
         self.fingerprint = hash.finalize().into();
     }
 
     /// Picks the key for a token: with a `kid`, the one usable key of that `kid`; without,
-    /// the only usable key for `alg`.
+    /// the only usable key for `alg`. The key comes with its table, ready to verify.
     ///
     /// # Errors
     /// [`Error::KeyNotFound`] when no key fits or more than one does (ambiguous).
-    pub fn select(&self, kid: Option<JsonStr<'_>>, alg: Algorithm) -> Result<&Key, Error> {
-        self.select_with_table(kid, alg).map(|k| k.key())
-    }
-
-    /// Like [`KeySet::select`], with the key's table, ready to verify.
-    ///
-    /// # Errors
-    /// [`Error::KeyNotFound`] when no key fits or more than one does (ambiguous).
-    pub fn select_with_table(
-        &self,
-        kid: Option<JsonStr<'_>>,
-        alg: Algorithm,
-    ) -> Result<KeyRef<'_, T>, Error> {
+    pub fn select(&self, kid: Option<JsonStr<'_>>, alg: Algorithm) -> Result<KeyRef<'_>, Error> {
         match self.selection(kid, alg) {
-            Selection::One(key) => Ok(key),
+            Selection::One(key, table) => Ok(KeyRef::new(key, table.table_ref())),
             Selection::None | Selection::Ambiguous => Err(Error::KeyNotFound),
         }
     }
 
     /// Like [`KeySet::select`], but tells "no such key" (worth a refetch) from "ambiguous".
     pub(crate) fn selection(&self, kid: Option<JsonStr<'_>>, alg: Algorithm) -> Selection<'_, T> {
+        self.selection_by(alg, |k| kid.is_none_or(|kid| k.matches_kid(kid)))
+    }
+
+    fn selection_by(&self, alg: Algorithm, fits: impl Fn(&Key) -> bool) -> Selection<'_, T> {
         let mut fitting = self
             .keys
             .iter()
             .zip(&self.tables)
-            .filter(|(k, _)| k.alg() == alg && kid.is_none_or(|kid| k.matches_kid(kid)));
+            .filter(|(k, _)| k.alg() == alg && fits(k));
         match (fitting.next(), fitting.next()) {
-            (Some((key, table)), None) => Selection::One(KeyRef { key, table }),
+            (Some((key, table)), None) => Selection::One(key, table),
             (None, _) => Selection::None,
             (Some(_), Some(_)) => Selection::Ambiguous,
         }
@@ -208,19 +195,15 @@ impl<const N: usize, T: KeyTable> KeySet<N, T> {
 }
 
 /// A key selected from a [`KeySet`], with its precomputed table: what verification needs.
-///
-/// It dereferences to the [`Key`]. It is deliberately not `Clone`, so that `key.clone()`
-/// copies the (small) key out, never a table.
-#[derive(Debug)]
-pub struct KeyRef<'k, T: KeyTable = NoTable> {
+/// It dereferences to the [`Key`].
+#[derive(Clone, Copy, Debug)]
+pub struct KeyRef<'k> {
     key: &'k Key,
-    table: &'k T,
+    table: TableRef<'k>,
 }
 
-impl<'k, T: KeyTable> KeyRef<'k, T> {
-    /// A key with a table (verification falls back to the table-free path if the table was
-    /// not built for this key).
-    pub const fn new(key: &'k Key, table: &'k T) -> Self {
+impl<'k> KeyRef<'k> {
+    pub(crate) const fn new(key: &'k Key, table: TableRef<'k>) -> Self {
         KeyRef { key, table }
     }
 
@@ -229,45 +212,100 @@ impl<'k, T: KeyTable> KeyRef<'k, T> {
         self.key
     }
 
-    /// The key's table.
-    pub const fn table(&self) -> &'k T {
-        self.table
-    }
-
     /// Checks a raw ES256 `r || s` signature over `message` with this key and its table.
     ///
     /// # Errors
     /// [`Error::SignatureInvalid`] for any failure, with no detail.
     pub fn verify_es256(&self, message: &[u8], signature: &[u8]) -> Result<(), Error> {
-        self.table.verify(self.key.es256_key(), message, signature)
+        self.table
+            .verify(self.key.es256_key(), message, signature)
     }
 }
 
-impl<'k> KeyRef<'k, NoTable> {
-    /// A key on its own (the table-free verification path).
-    pub const fn without_table(key: &'k Key) -> Self {
-        KeyRef {
-            key,
-            table: &NoTable,
-        }
-    }
-}
-
-impl<T: KeyTable> Deref for KeyRef<'_, T> {
+impl Deref for KeyRef<'_> {
     type Target = Key;
     fn deref(&self) -> &Key {
         self.key
     }
 }
 
-/// Every JWK in a JWK Set document, each with its verdict: for inspection (`jwtgate jwks`).
+/// Every JWK in a JWK Set document, with the verdict a [`KeySet<N>`] loading it would reach:
+/// the runbook's "test the JWKS endpoint" step (`jwtgate jwks`), from the same code that
+/// verifies.
 ///
 /// # Errors
 /// [`Error::JwksInvalid`] if the document is not a strict JSON object with a `keys` array.
-pub fn inspect(
+pub fn inspect<const N: usize>(
     document: &[u8],
-) -> Result<impl Iterator<Item = (Value<'_>, Result<Key, Unusable>)>, Error> {
-    Ok(jwk_entries(document)?.map(|jwk| (jwk, parse_jwk(jwk))))
+) -> Result<impl Iterator<Item = KeyReport<'_>>, Error> {
+    let entries = jwk_entries(document)?;
+    // The set verification would hold (a document with no usable key holds none).
+    let mut held = KeySet::<N>::new();
+    let _ = held.load(document);
+    let mut usable = 0usize;
+    Ok(entries.map(move |jwk| {
+        let member = |name| jwk.as_object().and_then(|o| o.get(name));
+        let text = |name| member(name).and_then(Value::as_str);
+        let verdict = match parse_jwk(jwk) {
+            Err(why) => Verdict::Unusable(why),
+            Ok(key) => {
+                usable += 1;
+                let ambiguous = matches!(
+                    held.selection_by(key.alg(), |k| k.kid() == key.kid()),
+                    Selection::Ambiguous
+                );
+                if usable > N {
+                    Verdict::OverCapacity
+                } else if key.kid().is_some() && ambiguous {
+                    Verdict::AmbiguousKid
+                } else {
+                    Verdict::Usable
+                }
+            }
+        };
+        KeyReport {
+            kid: text("kid"),
+            kid_is_string: member("kid").is_none_or(|v| v.as_str().is_some()),
+            kty: text("kty"),
+            crv: text("crv"),
+            alg: text("alg"),
+            verdict,
+        }
+    }))
+}
+
+/// One JWK of a set, as [`inspect`] reports it: a few members for display (the strings
+/// among them; `None` when absent or not a string) and the verdict.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyReport<'a> {
+    /// `kid`.
+    pub kid: Option<JsonStr<'a>>,
+    /// False when a `kid` member is present but not a string.
+    pub kid_is_string: bool,
+    /// `kty`.
+    pub kty: Option<JsonStr<'a>>,
+    /// `crv`.
+    pub crv: Option<JsonStr<'a>>,
+    /// `alg`.
+    pub alg: Option<JsonStr<'a>>,
+    /// What verification makes of the key.
+    pub verdict: Verdict,
+}
+
+/// What verification makes of one JWK of a set.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Verdict {
+    /// Held, and selected for tokens naming its `kid` (or for `kid`-less tokens when it is
+    /// the only key for its algorithm).
+    Usable,
+    /// Held, but another held key has the same `kid`: tokens naming it are rejected.
+    AmbiguousKid,
+    /// Usable, but beyond the key set's capacity: not held.
+    OverCapacity,
+    /// Skipped.
+    Unusable(Unusable),
 }
 
 fn jwk_entries(document: &[u8]) -> Result<json::Elements<'_>, Error> {
@@ -280,8 +318,8 @@ fn jwk_entries(document: &[u8]) -> Result<json::Elements<'_>, Error> {
 }
 
 /// The outcome of looking a token's key up.
-pub(crate) enum Selection<'k, T: KeyTable> {
-    One(KeyRef<'k, T>),
+pub(crate) enum Selection<'k, T> {
+    One(&'k Key, &'k T),
     None,
     Ambiguous,
 }

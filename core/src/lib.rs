@@ -19,29 +19,36 @@ mod cache;
 mod claims;
 mod error;
 mod es256;
-pub mod json;
+mod json;
 mod jwk;
 mod jwks;
 mod policy;
-#[cfg(feature = "critical-section")]
-mod sync;
 mod token;
 mod token_cache;
 
 pub use alg::Algorithm;
-pub use cache::{
-    CacheCounters, CachePolicy, FetchOutcome, FetchTicket, Freshness, JwksCache, Remembered, Step,
-};
-pub use claims::{Audience, Claims, SupabaseClaims};
-pub use error::Error;
-#[cfg(feature = "_test-hooks")]
-#[doc(hidden)]
-pub use es256::testing as __es256_testing;
-pub use es256::{KeyTable, LargeTable, NoTable, SmallTable};
-pub use jwk::{Es256Key, Key, MAX_KID_LEN, Unusable, parse_jwk};
-pub use jwks::{KeyRef, KeySet, LoadReport, inspect};
-pub use policy::{HS256_MIN_SECRET_LEN, Hs256Secret, Policy, SecretTooShort};
+pub use cache::driver;
 #[cfg(feature = "critical-section")]
-pub use sync::SharedCache;
+pub use cache::SharedCache;
+pub use cache::{CacheCounters, CachePolicy, FetchOutcome, FetchTicket, Freshness, JwksCache, Remembered};
+pub use claims::{Audience, Claims, SupabaseClaims};
+pub use error::{Error, Unusable};
+pub use es256::{Boxed, Es256Key, KeyTable, LargeTable, NoTable, SmallTable, TablePtr};
+pub use json::{Array, JsonStr, Number, Object, Value};
+pub use jwk::{Key, MAX_KID_LEN};
+pub use jwks::{KeyRef, KeyReport, KeySet, LoadReport, Verdict, inspect};
+pub use policy::{HS256_MIN_SECRET_LEN, Hs256Secret, Policy, SecretTooShort};
 pub use token::{UntrustedToken, Verified, verify};
 pub use token_cache::{CacheEpoch, TokenCache, TokenDigest};
+
+/// Hooks into jwtgate's internals for its own tests and fuzz targets (private feature
+/// `_test-hooks`): not part of the API, and may change in any release.
+#[cfg(feature = "_test-hooks")]
+#[doc(hidden)]
+pub mod __testing {
+    pub use crate::cache::{Lookup, Step};
+    pub use crate::es256::sealed::Table;
+    pub use crate::es256::testing::*;
+    pub use crate::json::{JsonError, parse, parse_bounded};
+    pub use crate::jwk::parse_jwk;
+}

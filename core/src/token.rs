@@ -7,7 +7,6 @@ use crate::alg::Algorithm;
 use crate::claims::{Claims, SupabaseClaims};
 use crate::es256::KeyTable;
 use crate::json::{self, JsonStr, Value};
-use crate::jwk::Key;
 use crate::jwks::{KeyRef, KeySet};
 use crate::policy::Policy;
 use crate::{Error, b64};
@@ -117,8 +116,8 @@ impl<'t, 'b> UntrustedToken<'t, 'b> {
     }
 
     /// Whether verifying this token needs a key from a JWK Set (as opposed to a configured
-    /// secret). Caches use it to avoid fetching for HS256 tokens.
-    pub fn needs_key_set(&self) -> bool {
+    /// secret): the driver never fetches for HS256 tokens.
+    pub(crate) fn needs_key_set(&self) -> bool {
         self.alg.needs_key_set()
     }
 
@@ -138,33 +137,16 @@ impl<'t, 'b> UntrustedToken<'t, 'b> {
         }
         let key = match self.alg {
             Algorithm::Hs256 => None,
-            alg => Some(keys.select_with_table(self.kid, alg)?),
+            alg => Some(keys.select(self.kid, alg)?),
         };
-        self.verify_with_table(key, policy, now)
+        self.verify_key(key, policy, now)
     }
 
     /// Verifies with one key already selected (`None` for HS256, which uses the policy's
-    /// secret).
-    ///
-    /// # Errors
-    /// As [`UntrustedToken::verify`].
-    pub fn verify_with(
+    /// secret): the last step of every verification path.
+    pub(crate) fn verify_key(
         self,
-        key: Option<&Key>,
-        policy: &Policy<'_>,
-        now: u64,
-    ) -> Result<Verified<'b>, Error> {
-        self.verify_with_table(key.map(KeyRef::without_table), policy, now)
-    }
-
-    /// Verifies with one key already selected, using its precomputed table (`None` for
-    /// HS256, which uses the policy's secret).
-    ///
-    /// # Errors
-    /// As [`UntrustedToken::verify`].
-    pub fn verify_with_table<T: KeyTable>(
-        self,
-        key: Option<KeyRef<'_, T>>,
+        key: Option<KeyRef<'_>>,
         policy: &Policy<'_>,
         now: u64,
     ) -> Result<Verified<'b>, Error> {

@@ -627,3 +627,52 @@ fn jwks_reports_the_fetch_and_its_cache_headers() {
     let run = jwtgate(&["jwks", "/nonexistent/jwks.json"]);
     assert_usage_error(&run);
 }
+
+#[test]
+fn jwks_and_verify_agree_past_the_key_capacity() {
+    use jwtgate_tests::{es256_token, jwk, jwks, signing_key};
+    // 34 usable keys: the held set is the first 32, so key 33's duplicate kid "a" is not held
+    // and key 0's tokens verify. `jwks` must say exactly that, not "ambiguous".
+    let kid = |i: u8| match i {
+        0 | 33 => "a".to_owned(),
+        i => format!("k{i}"),
+    };
+    let keys: Vec<String> = (0..34u8)
+        .map(|i| jwk(&signing_key(i + 1), &format!(r#""kid":"{}""#, kid(i))))
+        .collect();
+    let path = scratch("capacity.json", jwks(&keys));
+    let claims = format!(r#"{{"sub":"u","exp":{}}}"#, now() + 3600);
+    let token = es256_token(&signing_key(1), r#"{"alg":"ES256","kid":"a"}"#, &claims);
+
+    let verified = jwtgate(&["verify", "--jwks", path_str(&path), &token]);
+    assert_valid(&verified);
+
+    let run = jwtgate(&["jwks", path_str(&path)]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let line = |index: usize| {
+        run.stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("[{index}]")))
+            .unwrap_or_else(|| panic!("no key [{index}] in {}", run.stdout))
+            .to_owned()
+    };
+    assert!(line(0).ends_with(" usable"), "{}", line(0));
+    assert!(line(33).contains("beyond the 32-key capacity"), "{}", line(33));
+    assert!(run.stdout.contains("keys: 34 (32 usable)"), "{}", run.stdout);
+
+    // Two held keys sharing a kid: both commands reject it.
+    let mut dup = keys.clone();
+    dup[5] = jwk(&signing_key(6), r#""kid":"a""#);
+    let path = scratch("capacity-dup.json", jwks(&dup));
+    let run = jwtgate(&["verify", "--jwks", path_str(&path), &token]);
+    assert_rejected(&run, "ERR_AUTH_KEY_NOT_FOUND");
+    let run = jwtgate(&["jwks", path_str(&path)]);
+    assert!(line_of(&run.stdout, "[0]").contains("not unique"), "{}", run.stdout);
+    assert!(line_of(&run.stdout, "[5]").contains("not unique"), "{}", run.stdout);
+}
+
+fn line_of<'a>(out: &'a str, prefix: &str) -> &'a str {
+    out.lines()
+        .find(|l| l.trim_start().starts_with(prefix))
+        .unwrap_or_else(|| panic!("no {prefix} in {out}"))
+}

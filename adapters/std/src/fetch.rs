@@ -55,9 +55,9 @@ impl Default for FetchConfig {
 
 /// What one fetch returned.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FetchOutcome {
+pub enum Fetched {
     /// `200 OK`: a new document (not parsed yet).
-    Fetched {
+    Document {
         /// The response body, at most [`FetchConfig::max_body`] bytes.
         body: Bytes,
         /// `Cache-Control: max-age`, in seconds, if the response carried one.
@@ -95,6 +95,25 @@ pub enum FetchError {
     },
     /// The transfer failed after the connection was made (reset, bad framing, redirects).
     Io(String),
+}
+
+impl Fetched {
+    /// What the JWKS cache is told about a fetch: the one place an HTTP result becomes a
+    /// [`jwtgate::FetchOutcome`] (a body over the cap is [`jwtgate::FetchOutcome::TooLarge`],
+    /// every other failure [`jwtgate::FetchOutcome::Failed`]).
+    pub fn outcome(result: &Result<Fetched, FetchError>) -> jwtgate::FetchOutcome<'_> {
+        match result {
+            Ok(Fetched::Document { body, max_age, .. }) => jwtgate::FetchOutcome::Document {
+                body,
+                max_age: *max_age,
+            },
+            Ok(Fetched::NotModified { max_age }) => jwtgate::FetchOutcome::NotModified {
+                max_age: *max_age,
+            },
+            Err(FetchError::TooLarge { .. }) => jwtgate::FetchOutcome::TooLarge,
+            Err(_) => jwtgate::FetchOutcome::Failed,
+        }
+    }
 }
 
 impl FetchError {
@@ -187,8 +206,8 @@ impl JwksFetcher {
         &self.config
     }
 
-    /// Fetches `url` once. With `etag` (from an earlier [`FetchOutcome::Fetched`]) the request
-    /// carries `If-None-Match`, and a `304` answers [`FetchOutcome::NotModified`].
+    /// Fetches `url` once. With `etag` (from an earlier [`Fetched::Document`]) the request
+    /// carries `If-None-Match`, and a `304` answers [`Fetched::NotModified`].
     ///
     /// The whole exchange is bounded by [`FetchConfig::timeout`]; the body is read chunk by
     /// chunk and abandoned as soon as it passes [`FetchConfig::max_body`].
@@ -196,7 +215,7 @@ impl JwksFetcher {
     /// # Errors
     /// [`FetchError`]: invalid URL, connect failure, timeout, a status other than `200`/`304`,
     /// a body over the cap, or a transfer error.
-    pub async fn fetch(&self, url: &str, etag: Option<&str>) -> Result<FetchOutcome, FetchError> {
+    pub async fn fetch(&self, url: &str, etag: Option<&str>) -> Result<Fetched, FetchError> {
         let url = parse_url(url)?;
         let timeout = self.config.timeout;
         tokio::time::timeout(timeout, self.fetch_inner(url, etag))
@@ -208,7 +227,7 @@ impl JwksFetcher {
         &self,
         url: reqwest::Url,
         etag: Option<&str>,
-    ) -> Result<FetchOutcome, FetchError> {
+    ) -> Result<Fetched, FetchError> {
         let timeout = self.config.timeout;
         let mut request = self
             .client
@@ -226,7 +245,7 @@ impl JwksFetcher {
         let cache_control = cache_control(headers);
         let max_age = cache_control.as_deref().and_then(max_age);
         if status == StatusCode::NOT_MODIFIED {
-            return Ok(FetchOutcome::NotModified { max_age });
+            return Ok(Fetched::NotModified { max_age });
         }
         if status != StatusCode::OK {
             return Err(FetchError::Status(status.as_u16()));
@@ -256,7 +275,7 @@ impl JwksFetcher {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(FetchOutcome::Fetched {
+        Ok(Fetched::Document {
             body: body.freeze(),
             max_age,
             etag,
@@ -456,7 +475,7 @@ fn fetch_url_blocking(url: &str, config: &FetchConfig) -> Result<Document, LoadE
     let outcome =
         runtime.block_on(async { JwksFetcher::new(config.clone())?.fetch(url, None).await })?;
     match outcome {
-        FetchOutcome::Fetched {
+        Fetched::Document {
             body,
             max_age,
             etag,
@@ -471,7 +490,7 @@ fn fetch_url_blocking(url: &str, config: &FetchConfig) -> Result<Document, LoadE
             },
         }),
         // Only possible if the server ignores that no `If-None-Match` was sent.
-        FetchOutcome::NotModified { .. } => Err(FetchError::Status(304).into()),
+        Fetched::NotModified { .. } => Err(FetchError::Status(304).into()),
     }
 }
 

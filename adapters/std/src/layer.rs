@@ -10,39 +10,11 @@ use axum::body::Body;
 use axum::extract::FromRequestParts;
 use axum::http::{HeaderMap, HeaderValue, Request, Response, StatusCode, header, request::Parts};
 use axum::response::IntoResponse;
-use jwtgate::{Algorithm, Error};
+use jwtgate::Error;
 use tower::{Layer, Service};
 
+use crate::claims::AuthClaims;
 use crate::verifier::{DEFAULT_MAX_TOKEN_LEN, Verifier};
-
-/// The claims of a verified token, owned, as the layer stores them in request extensions.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AuthClaims {
-    /// The algorithm that verified the token.
-    pub alg: Algorithm,
-    /// The header's `kid`.
-    pub kid: Option<String>,
-    /// `sub`
-    pub sub: Option<String>,
-    /// `role` (Supabase)
-    pub role: Option<String>,
-    /// The whole payload, as JSON text, for the application's own claims.
-    pub payload: String,
-}
-
-impl AuthClaims {
-    fn from_verified(v: &jwtgate::Verified<'_>) -> AuthClaims {
-        let decode = |s: jwtgate::json::JsonStr<'_>| s.chars().collect::<String>();
-        let claims = v.claims();
-        AuthClaims {
-            alg: v.alg(),
-            kid: v.kid().map(decode),
-            sub: claims.sub().map(decode),
-            role: claims.get("role").and_then(|r| r.as_str()).map(decode),
-            payload: String::from_utf8_lossy(claims.raw()).into_owned(),
-        }
-    }
-}
 
 /// An error answered as JSON: `{"valid":false,"code":…,"status":…,"retryable":…,"message":…}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,13 +92,14 @@ impl Verifier {
             Err(epoch) => epoch,
         };
         self.verify_into(token, |verified| {
-            let claims = AuthClaims::from_verified(verified);
+            let claims = AuthClaims::from_verified(verified)?;
             if let Some(epoch) = &epoch {
                 self.remember(digest, epoch, verified, claims.clone());
             }
-            claims
+            Ok(claims)
         })
-        .await
+        .await?
+        .map_err(|e| self.auth_error(e))
     }
 
     /// Verifies a request's bearer token and hands the verified view to `view`, which takes

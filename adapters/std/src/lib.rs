@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+mod claims;
 pub mod fetch;
 mod layer;
 mod metrics;
@@ -10,13 +11,13 @@ mod verifier;
 #[cfg(feature = "dev-issuer")]
 pub mod dev_issuer;
 
+pub use claims::AuthClaims;
 pub use fetch::{
-    Document, FetchConfig, FetchError, FetchOutcome, JwksFetcher, LoadError, Origin,
-    fetch_file_or_url,
+    Document, FetchConfig, FetchError, Fetched, JwksFetcher, LoadError, Origin, fetch_file_or_url,
 };
-pub use layer::{AuthClaims, AuthError, AuthLayer, AuthService, bearer, error_body};
+pub use layer::{AuthError, AuthLayer, AuthService, bearer, error_body};
 pub use metrics::Metrics;
-pub use table::{ServerTable, SharedTable};
+pub use table::{ArcTable, ServerTable};
 pub use verifier::{
     ConfigError, DEFAULT_MAX_TOKEN_LEN, KEY_CAPACITY, TOKEN_CACHE_CAPACITY, Verifier,
     VerifierConfig, unix_now,

@@ -1,42 +1,42 @@
-//! [`SharedTable`]: a per-key ES256 table the verifier's threads share through an `Arc`.
+//! [`ServerTable`]: per-key ES256 tables the verifier's threads share through an `Arc`.
 //!
 //! A warm verify picks its key under the lock and checks the signature after releasing it;
 //! with a table in the key slot that would mean copying 86 KiB out per request. Here the slot
 //! holds an `Arc` instead, so a request clones a pointer (no allocation) and verifies against
-//! the table while a refresh may already be installing the next set.
+//! the table while a refresh may already be installing the next set. The core builds the
+//! table and checks signatures with it; this file only supplies the pointer.
 
 use std::sync::Arc;
 
-use jwtgate::{Error, Es256Key, KeyTable, LargeTable};
+use jwtgate::{Boxed, KeyTable, LargeTable, TablePtr};
 
-/// A key table behind an `Arc`: built (allocated) when its key enters the set, then shared.
-#[derive(Clone, Debug)]
-pub struct SharedTable<T>(Option<Arc<T>>);
+/// A key table behind an `Arc`: allocated when its key enters the set, then shared.
+#[derive(Debug)]
+pub struct ArcTable<T>(Arc<T>);
 
-/// The table the std verifier uses: [`LargeTable`], 86 KiB per key, the fastest verify.
-pub type ServerTable = SharedTable<LargeTable>;
-
-impl<T: KeyTable> KeyTable for SharedTable<T> {
-    const EMPTY: Self = SharedTable(None);
-    const BYTES: usize = T::BYTES;
-
-    fn build(&mut self, key: &Es256Key) {
-        // Built in place on the heap; only the `Arc` moves.
-        let mut table = Arc::new(T::EMPTY);
-        if let Some(t) = Arc::get_mut(&mut table) {
-            t.build(key);
-        }
-        self.0 = Some(table);
-    }
-
-    fn is_for(&self, key: &Es256Key) -> bool {
-        self.0.as_ref().is_some_and(|t| t.is_for(key))
-    }
-
-    fn verify(&self, key: &Es256Key, message: &[u8], signature: &[u8]) -> Result<(), Error> {
-        match &self.0 {
-            Some(table) => table.verify(key, message, signature),
-            None => key.verify(message, signature),
-        }
+// A pointer copy, whatever `T` is.
+impl<T> Clone for ArcTable<T> {
+    fn clone(&self) -> Self {
+        ArcTable(Arc::clone(&self.0))
     }
 }
+
+impl<T: KeyTable> TablePtr for ArcTable<T> {
+    type Table = T;
+
+    fn new(table: T) -> Self {
+        ArcTable(Arc::new(table))
+    }
+
+    fn get(&self) -> &T {
+        &self.0
+    }
+
+    fn get_mut(&mut self) -> Option<&mut T> {
+        Arc::get_mut(&mut self.0)
+    }
+}
+
+/// The table the std verifier uses: [`LargeTable`], 86 KiB per key behind an `Arc`, the
+/// fastest verify.
+pub type ServerTable = Boxed<ArcTable<LargeTable>>;

@@ -8,18 +8,19 @@
 
 use std::fmt;
 use std::pin::pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use jwtgate::driver::{self, CacheCell, Transport};
 use jwtgate::{
-    CacheCounters, CacheEpoch, CachePolicy, Error, FetchOutcome as CoreOutcome, FetchTicket,
-    Freshness, Hs256Secret, JwksCache, Key, KeyRef, Policy, Remembered, Step, TokenCache,
-    TokenDigest, UntrustedToken, Verified,
+    CacheCounters, CacheEpoch, CachePolicy, Error, FetchTicket, Freshness, Hs256Secret,
+    JwksCache, KeyTable, Policy, Remembered, TokenCache, TokenDigest, UntrustedToken, Verified,
 };
 use tokio::sync::Notify;
 
-use crate::fetch::{FetchConfig, FetchError, FetchOutcome, JwksFetcher};
-use crate::layer::AuthClaims;
+use crate::claims::AuthClaims;
+use crate::fetch::{FetchConfig, FetchError, Fetched, JwksFetcher};
 use crate::metrics::Metrics;
 use crate::table::ServerTable;
 
@@ -123,6 +124,8 @@ struct Shared {
     state: Mutex<State>,
     /// Woken whenever a fetch completes, so waiters re-check the cache.
     fetched: Notify,
+    /// Fetches completed so far: a waiter that saw fewer looks again without waiting.
+    completed: AtomicU64,
     metrics: Metrics,
     /// The background refresh task, stopped when the last verifier clone goes.
     refresh_task: Mutex<Option<tokio::task::AbortHandle>>,
@@ -166,14 +169,6 @@ pub fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// How one lookup resolved, with the key copied out of the lock.
-enum Decision {
-    Ready(Key, ServerTable),
-    Fetch(FetchTicket),
-    Wait,
-    Fail(Error),
-}
-
 impl Verifier {
     /// Builds a verifier (cold: the first request or [`Verifier::refresh`] fetches).
     ///
@@ -194,6 +189,7 @@ impl Verifier {
             fetcher,
             state: Mutex::new(state),
             fetched: Notify::new(),
+            completed: AtomicU64::new(0),
             metrics: Metrics::new(),
             refresh_task: Mutex::new(None),
         });
@@ -317,51 +313,17 @@ impl Verifier {
     ) -> Result<Verified<'b>, Error> {
         let token = UntrustedToken::parse(token, buf)?;
         let policy = self.policy();
-        if !token.needs_key_set() || !policy.allows(token.alg()) {
-            return token.verify_with(None, &policy, unix_now());
+        let mut transport = self.transport();
+        driver::verify(&mut Locked(&self.shared), &mut transport, token, &policy, unix_now()).await
+    }
+
+    /// How the driver fetches for this verifier; made before the first lookup, so a fetch
+    /// completing after that lookup is never missed.
+    fn transport(&self) -> SpawnedFetch<'_> {
+        SpawnedFetch {
+            verifier: self,
+            seen: self.shared.completed.load(Ordering::Acquire),
         }
-        // Round 1 may start (or wait for) a fetch; round 2 decides on its result; round 3
-        // covers a fetch that completed between our check and our wait.
-        for round in 0..3 {
-            let mut fetched = pin!(self.shared.fetched.notified());
-            fetched.as_mut().enable();
-            let now = unix_now();
-            let decision = {
-                let mut state = self.state();
-                // Later rounds follow a fetch or a wait: they never fetch again and are not
-                // counted twice.
-                let step = if round == 0 {
-                    state.cache.step(now, token.kid(), token.alg())
-                } else {
-                    state.cache.step_again(now, token.kid(), token.alg())
-                };
-                match step {
-                    Step::Ready { key, .. } => Decision::Ready(key.clone(), key.table().clone()),
-                    Step::Fetch(ticket) => Decision::Fetch(ticket),
-                    Step::Wait => Decision::Wait,
-                    Step::Fail(e) => Decision::Fail(e),
-                }
-            };
-            match decision {
-                Decision::Ready(key, table) => {
-                    let key = KeyRef::new(&key, &table);
-                    return token.verify_with_table(Some(key), &policy, now);
-                }
-                Decision::Fail(e) => return Err(e),
-                Decision::Fetch(ticket) => {
-                    // The fetch runs as its own task so that a caller going away (client
-                    // disconnect) never strands the ticket; everyone waits for its result.
-                    let verifier = self.clone();
-                    tokio::spawn(async move { verifier.fetch(ticket).await });
-                }
-                Decision::Wait => {}
-            }
-            let patience = self.shared.config.fetch.timeout + Duration::from_secs(1);
-            if tokio::time::timeout(patience, fetched).await.is_err() {
-                return Err(Error::JwksFetchFailed);
-            }
-        }
-        Err(Error::JwksFetchFailed)
     }
 
     /// Runs the fetch a ticket allows and hands the result to the cache.
@@ -374,25 +336,9 @@ impl Verifier {
             .await;
         let now = unix_now();
         let mut state = self.state();
-        let outcome = match &result {
-            Ok(FetchOutcome::Fetched { body, max_age, .. }) => CoreOutcome::Document {
-                body,
-                max_age: *max_age,
-            },
-            Ok(FetchOutcome::NotModified { max_age }) => {
-                CoreOutcome::NotModified { max_age: *max_age }
-            }
-            // A body over the cap was fetched but is unusable: an empty document is
-            // exactly as invalid, and reports ERR_AUTH_JWKS_INVALID.
-            Err(FetchError::TooLarge { .. }) => CoreOutcome::Document {
-                body: &[],
-                max_age: None,
-            },
-            Err(_) => CoreOutcome::Failed,
-        };
-        let installed = state.cache.complete(ticket, now, outcome);
+        let installed = state.cache.complete(ticket, now, Fetched::outcome(&result));
         match (&installed, &result) {
-            (Ok(report), Ok(FetchOutcome::Fetched { etag, .. })) => {
+            (Ok(report), Ok(Fetched::Document { etag, .. })) => {
                 state.etag.clone_from(etag);
                 drop(state);
                 if report.overflow > 0 {
@@ -424,6 +370,7 @@ impl Verifier {
                 }
             }
         }
+        self.shared.completed.fetch_add(1, Ordering::Release);
         self.shared.fetched.notify_waiters();
     }
 
@@ -431,14 +378,8 @@ impl Verifier {
     /// expired) and no fetch is in flight or cooling down; returns once that fetch completed.
     /// Returns whether a fetch ran.
     pub async fn refresh(&self) -> bool {
-        let ticket = self.state().cache.poll_refresh(unix_now());
-        match ticket {
-            Some(ticket) => {
-                self.fetch(ticket).await;
-                true
-            }
-            None => false,
-        }
+        let mut transport = self.transport();
+        driver::refresh(&mut Locked(&self.shared), &mut transport, unix_now()).await
     }
 
     /// Spawns the background refresh task: it keeps the set fresh ahead of expiry (with up to
@@ -472,6 +413,62 @@ impl Verifier {
             previous.abort();
         }
         task
+    }
+}
+
+/// The verifier's cache as the driver holds it: behind the state mutex, so the driver copies
+/// the selected key (and its table's `Arc`) out and checks the signature unlocked.
+struct Locked<'s>(&'s Shared);
+
+impl CacheCell<KEY_CAPACITY, ServerTable> for Locked<'_> {
+    fn with<R>(&mut self, f: impl FnOnce(&mut JwksCache<KEY_CAPACITY, ServerTable>) -> R) -> R {
+        // The state stays consistent even if a holder panicked: every update is one call.
+        let mut state = self.0.state.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut state.cache)
+    }
+}
+
+/// Fetches for the driver as a spawned task, so that a caller going away (client disconnect)
+/// never strands the ticket; every caller waits for the task's result.
+struct SpawnedFetch<'v> {
+    verifier: &'v Verifier,
+    /// Completed fetches this caller has seen.
+    seen: u64,
+}
+
+impl SpawnedFetch<'_> {
+    /// Waits until a fetch completes after the last one this caller saw, for at most the
+    /// fetch timeout and a second. Returns whether one did.
+    async fn next_completion(&mut self) -> bool {
+        let shared = &self.verifier.shared;
+        let mut fetched = pin!(shared.fetched.notified());
+        fetched.as_mut().enable();
+        let completed = shared.completed.load(Ordering::Acquire);
+        if completed == self.seen {
+            let patience = shared.config.fetch.timeout + Duration::from_secs(1);
+            if tokio::time::timeout(patience, fetched).await.is_err() {
+                return false;
+            }
+        }
+        self.seen = shared.completed.load(Ordering::Acquire);
+        true
+    }
+}
+
+impl Transport for SpawnedFetch<'_> {
+    async fn fetch<const N: usize, T: KeyTable, C: CacheCell<N, T>>(
+        &mut self,
+        _cell: &mut C,
+        ticket: FetchTicket,
+        _now: u64,
+    ) {
+        let verifier = self.verifier.clone();
+        tokio::spawn(async move { verifier.fetch(ticket).await });
+        self.next_completion().await;
+    }
+
+    async fn wait(&mut self) -> bool {
+        self.next_completion().await
     }
 }
 

@@ -12,7 +12,7 @@
 //! # How
 //!
 //! A verifier knows its keys before the tokens arrive, so the work that depends only on the
-//! key can be done once, when the key enters a key set ([`KeyTable::build`]), rather than for
+//! key can be done once, when the key enters a key set (its [`KeyTable`]), rather than for
 //! every token. `u1*G + u2*Q` is computed with signed-digit combs: for `G` from tables generated
 //! at build time (`jwtgate-p256-table`, in `.rodata`/flash), for `Q` from the key's own table:
 //!
@@ -29,10 +29,10 @@
 //! and recoding are here.
 
 mod comb;
+mod key;
 mod point;
 mod scalar;
-
-use core::fmt;
+mod table;
 
 use jwtgate_p256_table::{Affine, FieldElement, field_from_limbs};
 use p256::elliptic_curve::ops::Reduce;
@@ -40,141 +40,12 @@ use p256::elliptic_curve::{Field as _, PrimeField as _};
 use p256::{FieldBytes, Scalar, U256};
 use sha2::{Digest as _, Sha256};
 
+pub use self::key::Es256Key;
 use self::point::Jacobian;
+pub(crate) use self::table::sealed;
+pub use self::table::{Boxed, KeyTable, LargeTable, NoTable, SmallTable, TablePtr};
+pub(crate) use self::table::TableRef;
 use crate::Error;
-use crate::jwk::Es256Key;
-
-/// Per-key precomputation for ES256 verification, stored in each key slot of a
-/// [`KeySet`](crate::KeySet) and chosen at compile time (the key set's second type
-/// parameter): [`NoTable`] (the default), [`SmallTable`] or [`LargeTable`].
-///
-/// A table is built in place, once, when its key enters a key set; verification then only
-/// reads it. Implementations outside jwtgate are possible (the std adapter shares tables
-/// between threads through an `Arc`), but they must delegate verification to one of these.
-pub trait KeyTable: Sized {
-    /// A table built for no key, for `const` initialisation of key sets.
-    const EMPTY: Self;
-    /// Bytes of precomputation per key (0 for [`NoTable`]).
-    const BYTES: usize;
-    /// Builds the table for `key`, in place. Slow (up to a few milliseconds): for load time.
-    fn build(&mut self, key: &Es256Key);
-    /// Whether the table holds `key`'s precomputation (a table that needs none always does).
-    fn is_for(&self, key: &Es256Key) -> bool;
-    /// Checks a raw `r || s` signature over `message` with `key`, using the table when it was
-    /// built for `key` and the table-free path otherwise.
-    ///
-    /// # Errors
-    /// [`Error::SignatureInvalid`] for any failure, with no detail.
-    fn verify(&self, key: &Es256Key, message: &[u8], signature: &[u8]) -> Result<(), Error>;
-}
-
-/// No per-key precomputation: the smallest key slots. About 3x the work of [`LargeTable`],
-/// still about 2.5x faster than p256's own verification.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct NoTable;
-
-impl KeyTable for NoTable {
-    const EMPTY: Self = NoTable;
-    const BYTES: usize = 0;
-    fn build(&mut self, _key: &Es256Key) {}
-    fn is_for(&self, _key: &Es256Key) -> bool {
-        true
-    }
-    fn verify(&self, key: &Es256Key, message: &[u8], signature: &[u8]) -> Result<(), Error> {
-        verify_no_table(key, message, signature)
-    }
-}
-
-const ZERO_POINT: Affine = Affine {
-    x: FieldElement::ZERO,
-    y: FieldElement::ZERO,
-};
-
-/// The table's first entry, `1 * Q`: it says which key the table is for.
-fn first<const E: usize>(rows: &[[Affine; E]]) -> Option<&Affine> {
-    rows.first().and_then(|row| row.first())
-}
-
-fn built_for<const E: usize>(rows: &[[Affine; E]], key: &Es256Key) -> bool {
-    key.affine().is_some_and(|q| first(rows) == Some(&q))
-}
-
-fn build<const E: usize>(rows: &mut [[Affine; E]], key: &Es256Key, shift: usize) {
-    let built = key
-        .affine()
-        .is_some_and(|q| comb::build_rows(rows, &q, shift));
-    if !built {
-        // Never for a valid key; a table that failed is marked unbuilt (verify falls back).
-        if let Some(p) = rows.first_mut().and_then(|row| row.first_mut()) {
-            *p = ZERO_POINT;
-        }
-    }
-}
-
-/// Declares a per-key comb table: `$entries` points per row, `$rows` rows built with `$shift`
-/// doublings between them, multiplied by `comb::$mul`. The two tables differ only there.
-macro_rules! comb_table {
-    ($(#[$doc:meta])* $name:ident, $entries:literal, $rows:literal, $shift:literal, $mul:ident) => {
-        $(#[$doc])*
-        pub struct $name {
-            rows: [[Affine; $entries]; $rows],
-        }
-
-        // `clone_from` copies in place: a table never passes through the stack by value.
-        impl Clone for $name {
-            fn clone(&self) -> Self {
-                $name { rows: self.rows }
-            }
-            fn clone_from(&mut self, source: &Self) {
-                self.rows = source.rows;
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_struct(stringify!($name))
-                    .field("built", &(first(&self.rows) != Some(&ZERO_POINT)))
-                    .finish()
-            }
-        }
-
-        impl KeyTable for $name {
-            const EMPTY: Self = $name {
-                rows: [[ZERO_POINT; $entries]; $rows],
-            };
-            const BYTES: usize = size_of::<$name>();
-            fn build(&mut self, key: &Es256Key) {
-                build(&mut self.rows, key, $shift);
-            }
-            fn is_for(&self, key: &Es256Key) -> bool {
-                built_for(&self.rows, key)
-            }
-            fn verify(
-                &self,
-                key: &Es256Key,
-                message: &[u8],
-                signature: &[u8],
-            ) -> Result<(), Error> {
-                if !self.is_for(key) {
-                    return verify_no_table(key, message, signature);
-                }
-                verify_with(message, signature, |u1, u2| {
-                    comb::$mul(u1, u2, &self.rows)
-                })
-            }
-        }
-    };
-}
-
-comb_table!(
-    /// A 8,704-byte (8.5 KiB) comb per key: about 1.35x the work of [`LargeTable`].
-    SmallTable, 8, 17, 16, mul_small
-);
-
-comb_table!(
-    /// An 88,064-byte (86 KiB) comb per key: the fastest verification, for servers.
-    LargeTable, 32, 43, 6, mul_large
-);
 
 pub(crate) fn verify_no_table(
     key: &Es256Key,
@@ -201,7 +72,7 @@ fn nonzero_scalar(bytes: &[u8]) -> Option<Scalar> {
 }
 
 /// ECDSA verification (SEC 1 §4.1.4) with `mul(u1, u2) = u1*G + u2*Q` supplied by a comb.
-fn verify_with(
+pub(crate) fn verify_with(
     message: &[u8],
     signature: &[u8],
     mul: impl FnOnce(&[u8; 32], &[u8; 32]) -> Jacobian,
@@ -262,7 +133,7 @@ fn x_matches(point: &Jacobian, r_bytes: &[u8; 32]) -> bool {
 /// `_test-hooks`); not part of the API.
 #[cfg(feature = "_test-hooks")]
 #[doc(hidden)]
-pub mod testing {
+pub(crate) mod testing {
     use super::*;
 
     /// Affine coordinates, big-endian.

@@ -3,19 +3,22 @@
 //!
 //! The library never picks a critical-section implementation: firmware enables one (e.g.
 //! `cortex-m/critical-section-single-core`), tests enable `critical-section/std`. Critical
-//! sections stay short: the key is copied out (about 160 bytes) and both the signature check
-//! and the fetch run with interrupts enabled.
+//! sections stay short: the driver copies the key out (about 160 bytes) and both the
+//! signature check and the fetch run with interrupts enabled.
 
 use core::cell::RefCell;
 
 use critical_section::Mutex;
 
 use crate::Error;
-use crate::cache::{CachePolicy, FetchOutcome, JwksCache, Step};
 use crate::es256::{KeyTable, NoTable};
 use crate::jwks::KeyRef;
 use crate::policy::Policy;
 use crate::token::{UntrustedToken, Verified};
+
+use super::driver::{self, CacheCell, Next, fetch_with, run_blocking};
+use super::policy::CachePolicy;
+use super::state::{FetchOutcome, JwksCache, Lookup, Step};
 
 /// A JWKS cache for a `static`.
 ///
@@ -55,9 +58,16 @@ impl<const N: usize, T: KeyTable> SharedCache<N, T> {
         policy: &Policy<'_>,
         now: u64,
         jwks_buf: &mut [u8],
-        fetch: impl FnMut(&mut [u8]) -> Result<(usize, Option<u64>), ()>,
+        mut fetch: impl FnMut(&mut [u8]) -> FetchOutcome<'_>,
     ) -> Result<Verified<'b>, Error> {
-        self.verify_inner(token, policy, now, jwks_buf, None, |_, _| {}, fetch)
+        let mut transport = fetch_with(jwks_buf, async |buf: &mut [u8]| fetch(buf));
+        run_blocking(driver::verify(
+            &mut &*self,
+            &mut transport,
+            token,
+            policy,
+            now,
+        ))
     }
 
     /// Like [`SharedCache::verify_blocking`], but also copies the selected key's table into
@@ -77,73 +87,65 @@ impl<const N: usize, T: KeyTable> SharedCache<N, T> {
         now: u64,
         jwks_buf: &mut [u8],
         table: &mut T,
-        fetch: impl FnMut(&mut [u8]) -> Result<(usize, Option<u64>), ()>,
+        mut fetch: impl FnMut(&mut [u8]) -> FetchOutcome<'_>,
     ) -> Result<Verified<'b>, Error>
     where
         T: Clone,
     {
-        self.verify_inner(
+        let mut transport = fetch_with(jwks_buf, async |buf: &mut [u8]| fetch(buf));
+        let mut cell = CopyInto {
+            shared: self,
+            table,
+        };
+        run_blocking(driver::verify(
+            &mut cell,
+            &mut transport,
             token,
             policy,
             now,
-            jwks_buf,
-            Some(table),
-            T::clone_from,
-            fetch,
-        )
+        ))
+    }
+}
+
+/// The shared cache, as the driver holds it: the default copies the key out.
+impl<const N: usize, T: KeyTable> CacheCell<N, T> for &SharedCache<N, T> {
+    fn with<R>(&mut self, f: impl FnOnce(&mut JwksCache<N, T>) -> R) -> R {
+        SharedCache::with(self, f)
+    }
+}
+
+/// The shared cache with caller storage for the selected key's table.
+struct CopyInto<'s, const N: usize, T: KeyTable> {
+    shared: &'s SharedCache<N, T>,
+    table: &'s mut T,
+}
+
+impl<const N: usize, T: KeyTable + Clone> CacheCell<N, T> for CopyInto<'_, N, T> {
+    fn with<R>(&mut self, f: impl FnOnce(&mut JwksCache<N, T>) -> R) -> R {
+        self.shared.with(f)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn verify_inner<'b>(
-        &self,
-        token: UntrustedToken<'_, 'b>,
-        policy: &Policy<'_>,
+    fn lookup_and_check<R>(
+        &mut self,
+        lookup: &mut Lookup<'_>,
         now: u64,
-        jwks_buf: &mut [u8],
-        mut table: Option<&mut T>,
-        copy: impl Fn(&mut T, &T),
-        mut fetch: impl FnMut(&mut [u8]) -> Result<(usize, Option<u64>), ()>,
-    ) -> Result<Verified<'b>, Error> {
-        if !token.needs_key_set() || !policy.allows(token.alg()) {
-            return token.verify_with(None, policy, now);
-        }
-        for attempt in 0..2 {
-            let decision = self.with(|cache| {
-                // After this caller's own fetch the lookup never fetches again (one per miss).
-                let step = if attempt == 0 {
-                    cache.step(now, token.kid(), token.alg())
-                } else {
-                    cache.step_again(now, token.kid(), token.alg())
-                };
-                match step {
-                    Step::Ready { key, .. } => {
-                        if let Some(table) = table.as_deref_mut() {
-                            copy(table, key.table());
-                        }
-                        Ok(Ok(key.clone()))
-                    }
-                    Step::Fetch(ticket) => Ok(Err(ticket)),
-                    Step::Wait => Err(Error::JwksFetchFailed),
-                    Step::Fail(e) => Err(e),
-                }
-            })?;
-            match decision {
-                Ok(key) => {
-                    return match table {
-                        Some(table) => {
-                            token.verify_with_table(Some(KeyRef::new(&key, table)), policy, now)
-                        }
-                        None => token.verify_with(Some(&key), policy, now),
-                    };
-                }
-                Err(ticket) => {
-                    let fetched = fetch(jwks_buf);
-                    let outcome = FetchOutcome::from_callback(jwks_buf, fetched);
-                    // A failure is not final: the next step may still serve stale keys.
-                    let _ = self.with(|cache| cache.complete(ticket, now, outcome));
-                }
+        check: impl FnOnce(KeyRef<'_>) -> R,
+    ) -> Next<R> {
+        let storage = &mut *self.table;
+        let next = self.shared.with(|cache| match cache.lookup(lookup, now) {
+            Step::Ready { key, table, .. } => {
+                storage.clone_from(table);
+                Next::Ready(key.clone())
             }
+            Step::Fetch(ticket) => Next::Fetch(ticket),
+            Step::Wait => Next::Wait,
+            Step::Fail(e) => Next::Fail(e),
+        });
+        match next {
+            Next::Ready(key) => Next::Ready(check(KeyRef::new(&key, self.table.table_ref()))),
+            Next::Fetch(ticket) => Next::Fetch(ticket),
+            Next::Wait => Next::Wait,
+            Next::Fail(e) => Next::Fail(e),
         }
-        Err(Error::JwksFetchFailed)
     }
 }

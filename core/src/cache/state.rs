@@ -1,112 +1,16 @@
-//! The JWKS cache: a sans-IO state machine that decides when to fetch, what to serve during
-//! an issuer outage, and when to fail fast.
-//!
-//! The caller supplies the time (unix seconds) and performs fetches; the cache never blocks,
-//! never allocates and never reads a clock. Blocking and async adapters drive the same
-//! [`JwksCache::step`] / [`JwksCache::complete`] pair, so the policy lives here once:
-//!
-//! - **single flight**: at most one fetch is outstanding; others wait or are served;
-//! - **failure cooldown**: after a failed fetch no new fetch starts for `failure_cooldown`
-//!   seconds and misses fail fast, so a cold start during an outage makes one fetch, not
-//!   thousands;
-//! - **stale-if-error**: keys past their ttl keep verifying while refreshes fail, for at most
-//!   `stale_if_error` seconds;
-//! - **unknown kid**: a `kid` the set lacks triggers at most one refetch per
-//!   `unknown_kid_min_interval`, so key rotation works and attackers cannot force fetches;
-//! - **atomic replace**: a new set replaces the old one only once it parsed and has a usable
-//!   key; a failed or invalid fetch never empties a cache that can still serve.
-
-use core::future::Future as _;
-use core::pin::pin;
-use core::task::{Context, Poll, Waker};
+//! [`JwksCache`]: the sans-IO state machine that decides when to fetch, what to serve during
+//! an issuer outage, and when to fail fast. The [driver](super::driver) runs it.
 
 use crate::Error;
 use crate::alg::Algorithm;
 use crate::es256::{KeyTable, NoTable};
 use crate::json::JsonStr;
-use crate::jwks::{KeyRef, KeySet, LoadReport, Selection};
+use crate::jwk::Key;
+use crate::jwks::{KeySet, LoadReport, Selection};
 use crate::policy::Policy;
-use crate::token::{UntrustedToken, Verified};
 use crate::token_cache::{CacheEpoch, TokenCache, TokenDigest};
 
-/// Cache policy, in seconds. [`CachePolicy::DEFAULT`] is the recommended setting;
-/// [`CachePolicy::REFERENCE`] reproduces the reference system exactly.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct CachePolicy {
-    /// How long a fetched set is fresh, unless the response's `max-age` says otherwise.
-    pub ttl: u64,
-    /// Use the response's `Cache-Control: max-age`, clamped to `[min_ttl, max_ttl]`, instead
-    /// of `ttl` when present. An explicitly configured ttl turns this off.
-    pub honor_max_age: bool,
-    /// Lower clamp for `max-age`.
-    pub min_ttl: u64,
-    /// Upper clamp for `max-age`.
-    pub max_ttl: u64,
-    /// How long past its ttl a set keeps verifying while refreshes fail.
-    pub stale_if_error: u64,
-    /// After a failed fetch, how long no new fetch starts and misses fail fast.
-    pub failure_cooldown: u64,
-    /// Least time between two refetches caused by an unknown `kid`.
-    /// `u64::MAX` disables unknown-kid refetches.
-    pub unknown_kid_min_interval: u64,
-    /// How long before expiry [`JwksCache::poll_refresh`] starts a background refresh
-    /// (at most half the set's ttl, so short ttls do not refresh continuously).
-    pub refresh_ahead: u64,
-    /// A fetch not completed after this long is presumed abandoned; a new one may start.
-    pub fetch_abandon_after: u64,
-}
-
-impl CachePolicy {
-    /// ttl 600 s (or max-age clamped to [60 s, 86 400 s]), stale-if-error 3600 s, failure
-    /// cooldown 5 s, unknown-kid refetch at most every 30 s, refresh 60 s ahead of expiry.
-    ///
-    /// Supabase advises caching its JWKS no longer than 10-20 minutes so that rotated and
-    /// revoked keys take effect; 10 minutes fresh plus an hour of stale-if-error keeps that
-    /// promise while the issuer is up and rides out an hour-long outage when it is not.
-    pub const DEFAULT: CachePolicy = CachePolicy {
-        ttl: 600,
-        honor_max_age: true,
-        min_ttl: 60,
-        max_ttl: 86_400,
-        stale_if_error: 3_600,
-        failure_cooldown: 5,
-        unknown_kid_min_interval: 30,
-        refresh_ahead: 60,
-        fetch_abandon_after: 60,
-    };
-
-    /// The reference system, exactly: keys cached for 1 hour whatever the response says, one
-    /// fetch attempt per cache miss (no cooldown), no stale keys once the hour is over, no
-    /// refetch for an unknown `kid`, no background refresh.
-    pub const REFERENCE: CachePolicy = CachePolicy {
-        ttl: 3_600,
-        honor_max_age: false,
-        min_ttl: 60,
-        max_ttl: 86_400,
-        stale_if_error: 0,
-        failure_cooldown: 0,
-        unknown_kid_min_interval: u64::MAX,
-        refresh_ahead: 0,
-        fetch_abandon_after: 60,
-    };
-
-    /// The ttl a response with this `max-age` earns.
-    pub fn effective_ttl(&self, max_age: Option<u64>) -> u64 {
-        match max_age {
-            Some(age) if self.honor_max_age => {
-                age.clamp(self.min_ttl, self.max_ttl.max(self.min_ttl))
-            }
-            _ => self.ttl,
-        }
-    }
-}
-
-impl Default for CachePolicy {
-    fn default() -> Self {
-        Self::DEFAULT
-    }
-}
+use super::policy::CachePolicy;
 
 /// What the cache has counted since it was created. Monotonic, for metrics.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -132,7 +36,8 @@ pub struct CacheCounters {
     pub keys_overflow: u64,
 }
 
-/// Permission to fetch, handed out to exactly one caller at a time.
+/// Permission to fetch, handed out to exactly one caller at a time; a
+/// [`Transport`](super::driver::Transport) reports the result with [`JwksCache::complete`].
 #[must_use = "a ticket must be completed, or the cache waits `fetch_abandon_after` seconds"]
 #[derive(Debug, PartialEq, Eq)]
 pub struct FetchTicket {
@@ -154,17 +59,19 @@ pub enum FetchOutcome<'d> {
         /// `Cache-Control: max-age`, in seconds.
         max_age: Option<u64>,
     },
-    /// The fetch failed (connect, timeout, status, size cap...).
+    /// A body arrived but was larger than the caller's cap ([`Error::JwksInvalid`]).
+    TooLarge,
+    /// The fetch failed: connect, timeout, status, redirect, truncated body...
     Failed,
 }
 
 impl<'d> FetchOutcome<'d> {
-    /// Interprets a fetch callback's result: `Ok((len, max_age))` with the document in the
-    /// first `len` bytes of `buf`, or `Err(())`.
-    pub fn from_callback(buf: &'d [u8], fetched: Result<(usize, Option<u64>), ()>) -> Self {
-        match fetched.map(|(len, max_age)| (buf.get(..len), max_age)) {
-            Ok((Some(body), max_age)) => FetchOutcome::Document { body, max_age },
-            Ok((None, _)) | Err(()) => FetchOutcome::Failed,
+    /// The first `len` bytes of `buf` as a document ([`FetchOutcome::TooLarge`] if `len`
+    /// overruns `buf`): the usual way a fetch into a caller buffer reports success.
+    pub fn received(buf: &'d [u8], len: usize, max_age: Option<u64>) -> Self {
+        match buf.get(..len) {
+            Some(body) => FetchOutcome::Document { body, max_age },
+            None => FetchOutcome::TooLarge,
         }
     }
 }
@@ -177,25 +84,6 @@ pub enum Remembered<'t, V> {
     Hit(&'t V),
     /// Verify it; then store the verdict under this epoch, if any.
     Miss(Option<CacheEpoch>),
-}
-
-/// What a lookup should do next.
-#[derive(Debug)]
-pub enum Step<'c, T: KeyTable = NoTable> {
-    /// Verify with this key. `stale` says it came from a set past its ttl.
-    Ready {
-        /// The selected key, with its table (it dereferences to the [`Key`](crate::Key)).
-        key: KeyRef<'c, T>,
-        /// Served under stale-if-error.
-        stale: bool,
-    },
-    /// Fetch the JWK Set, then [`JwksCache::complete`] the ticket and step again.
-    Fetch(FetchTicket),
-    /// Another caller's fetch is in flight and nothing can be served yet: wait for it to
-    /// complete (or for the time to move), then step again.
-    Wait,
-    /// Answer with this error.
-    Fail(Error),
 }
 
 /// Where the cache stands.
@@ -212,9 +100,52 @@ pub enum Freshness {
     Expired,
 }
 
+/// One token's key lookup, across the rounds a fetch takes: it remembers whether it was
+/// counted and whether it may still fetch, so every miss makes at most one fetch.
+#[derive(Clone, Copy, Debug)]
+pub struct Lookup<'k> {
+    kid: Option<JsonStr<'k>>,
+    alg: Algorithm,
+    first: bool,
+}
+
+impl<'k> Lookup<'k> {
+    /// A lookup for a token's `kid` and `alg`.
+    pub const fn new(kid: Option<JsonStr<'k>>, alg: Algorithm) -> Self {
+        Lookup {
+            kid,
+            alg,
+            first: true,
+        }
+    }
+}
+
+/// What a lookup should do next.
+#[allow(unreachable_pub)] // public to jwtgate's own tests (`__testing`)
+#[derive(Debug)]
+pub enum Step<'c, T> {
+    /// Verify with this key and its table. `stale` says it came from a set past its ttl.
+    Ready {
+        /// The selected key.
+        key: &'c Key,
+        /// Its table.
+        table: &'c T,
+        /// Served under stale-if-error (read by the state-machine tests).
+        #[cfg_attr(not(feature = "_test-hooks"), allow(dead_code))]
+        stale: bool,
+    },
+    /// Fetch the JWK Set, then [`JwksCache::complete`] the ticket and look again.
+    Fetch(FetchTicket),
+    /// Another caller's fetch is in flight and nothing can be served yet: wait for it to
+    /// complete (or for the time to move), then look again.
+    Wait,
+    /// Answer with this error.
+    Fail(Error),
+}
+
 /// A JWKS cache holding up to `N` keys, each with a verification table of type `T` (see
 /// [`KeySet`]). Caller-owned: put it on the stack, in a `static` (see `SharedCache`), or
-/// behind the adapter's own lock.
+/// behind the adapter's own lock; the [driver](crate::driver) runs it.
 #[derive(Clone, Debug)]
 pub struct JwksCache<const N: usize, T: KeyTable = NoTable> {
     policy: CachePolicy,
@@ -299,6 +230,11 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
         }
     }
 
+    /// When the held set stops being fresh, if one is held.
+    pub fn fresh_until(&self) -> Option<u64> {
+        self.fresh_until
+    }
+
     /// Whether a fetch may start at `now`: none is in flight and no failure cooldown runs.
     fn may_start_fetch(&self, now: u64) -> bool {
         !self.fetch_in_flight(now) && now >= self.cooldown_until
@@ -347,39 +283,17 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
         }
     }
 
-    /// When the held set stops being fresh, if one is held.
-    pub fn fresh_until(&self) -> Option<u64> {
-        self.fresh_until
-    }
-
-    /// Decides what a lookup for a token with `kid` and `alg` should do at `now`.
+    /// Decides what `lookup` should do next at `now`.
     ///
-    /// Counts each lookup once: a hit (served from a fresh set), a miss (it must fetch, or
-    /// wait for another caller's fetch), a stale serve, or a cooldown rejection.
-    pub fn step(&mut self, now: u64, kid: Option<JsonStr<'_>>, alg: Algorithm) -> Step<'_, T> {
-        self.lookup(now, kid, alg, true)
-    }
-
-    /// The same lookup again, after this caller's [`Step::Fetch`] completed or its
-    /// [`Step::Wait`] ended. It never fetches, so every miss makes at most one fetch even
-    /// without a failure cooldown (stale keys are served after a failed refresh, exactly as if
-    /// a cooldown ran), and it counts only stale serves: the lookup was counted as a miss.
-    pub fn step_again(
-        &mut self,
-        now: u64,
-        kid: Option<JsonStr<'_>>,
-        alg: Algorithm,
-    ) -> Step<'_, T> {
-        self.lookup(now, kid, alg, false)
-    }
-
-    fn lookup(
-        &mut self,
-        now: u64,
-        kid: Option<JsonStr<'_>>,
-        alg: Algorithm,
-        first: bool,
-    ) -> Step<'_, T> {
+    /// Counts each lookup once, on its first round: a hit (served from a fresh set), a miss
+    /// (it must fetch, or wait for another caller's fetch), a stale serve, or a cooldown
+    /// rejection. Later rounds follow this lookup's own fetch or wait: they never fetch, so
+    /// every miss makes at most one fetch even without a failure cooldown (stale keys are
+    /// served after a failed refresh, exactly as if a cooldown ran), and they count only
+    /// stale serves.
+    pub(crate) fn lookup(&mut self, lookup: &mut Lookup<'_>, now: u64) -> Step<'_, T> {
+        let Lookup { kid, alg, first } = *lookup;
+        lookup.first = false;
         let freshness = self.freshness(now);
         let in_flight = self.fetch_in_flight(now);
         let may_fetch = first && self.may_start_fetch(now);
@@ -423,9 +337,38 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
         Step::Fail(self.last_failure)
     }
 
+    /// The sans-IO lookup, for jwtgate's own state-machine tests (private feature
+    /// `_test-hooks`): a first round.
+    #[cfg(feature = "_test-hooks")]
+    #[doc(hidden)]
+    pub fn __step(&mut self, now: u64, kid: Option<JsonStr<'_>>, alg: Algorithm) -> Step<'_, T> {
+        self.lookup(&mut Lookup::new(kid, alg), now)
+    }
+
+    /// As `__step`, for a later round (after this caller's fetch or wait).
+    #[cfg(feature = "_test-hooks")]
+    #[doc(hidden)]
+    pub fn __step_again(
+        &mut self,
+        now: u64,
+        kid: Option<JsonStr<'_>>,
+        alg: Algorithm,
+    ) -> Step<'_, T> {
+        let mut lookup = Lookup::new(kid, alg);
+        lookup.first = false;
+        self.lookup(&mut lookup, now)
+    }
+
+    /// The background-refresh ticket, for the state-machine tests.
+    #[cfg(feature = "_test-hooks")]
+    #[doc(hidden)]
+    pub fn __poll_refresh(&mut self, now: u64) -> Option<FetchTicket> {
+        self.poll_refresh(now)
+    }
+
     fn serve(&self, kid: Option<JsonStr<'_>>, alg: Algorithm, stale: bool) -> Step<'_, T> {
         match self.keys.selection(kid, alg) {
-            Selection::One(key) => Step::Ready { key, stale },
+            Selection::One(key, table) => Step::Ready { key, table, stale },
             Selection::None | Selection::Ambiguous => Step::Fail(Error::KeyNotFound),
         }
     }
@@ -441,9 +384,10 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
         }
     }
 
-    /// For a background task: a ticket to refresh now if the set is within `refresh_ahead` of
-    /// expiry (or past it, or cold), no fetch is in flight and no cooldown is running.
-    pub fn poll_refresh(&mut self, now: u64) -> Option<FetchTicket> {
+    /// For a background refresh: a ticket to refresh now if the set is within
+    /// `refresh_ahead` of expiry (or past it, or cold), no fetch is in flight and no cooldown
+    /// is running.
+    pub(crate) fn poll_refresh(&mut self, now: u64) -> Option<FetchTicket> {
         let due = self.refresh_due_at().is_none_or(|at| now >= at);
         (due && self.may_start_fetch(now)).then(|| self.issue_ticket(now))
     }
@@ -455,7 +399,8 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
         Some(self.refresh_at.max(self.cooldown_until))
     }
 
-    /// Reports how the fetch behind `ticket` went.
+    /// Reports how the fetch behind `ticket` went: what a
+    /// [`Transport`](super::driver::Transport) calls once its fetch is over.
     ///
     /// # Errors
     /// The error a request should see for this fetch ([`Error::JwksFetchFailed`] or
@@ -479,6 +424,7 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
             FetchOutcome::NotModified { max_age } if self.fresh_until.is_some() => {
                 Ok((LoadReport::default(), max_age))
             }
+            FetchOutcome::TooLarge => Err(Error::JwksInvalid),
             FetchOutcome::NotModified { .. } | FetchOutcome::Failed => Err(Error::JwksFetchFailed),
         };
         match result {
@@ -502,74 +448,8 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
         }
     }
 
-    /// Verifies a token, fetching through `fetch` when the cache asks for it: the blocking
-    /// convenience for single-threaded callers (firmware main loops, CLIs).
-    ///
-    /// `fetch` writes the JWK Set into the buffer it is given (`jwks_buf`) and returns the
-    /// document length and the response's `max-age`, or `Err(())` if the fetch failed.
-    /// HS256 tokens never touch the cache, so the secret fallback works during an outage.
-    ///
-    /// # Errors
-    /// The catalog error for whatever check failed.
-    pub fn verify_blocking<'b>(
-        &mut self,
-        token: UntrustedToken<'_, 'b>,
-        policy: &Policy<'_>,
-        now: u64,
-        jwks_buf: &mut [u8],
-        mut fetch: impl FnMut(&mut [u8]) -> Result<(usize, Option<u64>), ()>,
-    ) -> Result<Verified<'b>, Error> {
-        // One implementation: the async path with a fetch that never suspends completes on
-        // its first poll.
-        let verifying =
-            pin!(
-                self.verify_async(token, policy, now, jwks_buf, async |buf: &mut [u8]| fetch(
-                    buf
-                ))
-            );
-        match verifying.poll(&mut Context::from_waker(Waker::noop())) {
-            Poll::Ready(result) => result,
-            Poll::Pending => Err(Error::JwksFetchFailed),
-        }
-    }
-
-    /// The async twin of [`JwksCache::verify_blocking`]: `fetch` is an async closure. The
-    /// cache is borrowed exclusively across the fetch, so this suits one task owning the
-    /// cache; shared caches drive [`JwksCache::step`] themselves.
-    ///
-    /// # Errors
-    /// As [`JwksCache::verify_blocking`].
-    pub async fn verify_async<'b>(
-        &mut self,
-        token: UntrustedToken<'_, 'b>,
-        policy: &Policy<'_>,
-        now: u64,
-        jwks_buf: &mut [u8],
-        mut fetch: impl AsyncFnMut(&mut [u8]) -> Result<(usize, Option<u64>), ()>,
-    ) -> Result<Verified<'b>, Error> {
-        if !token.needs_key_set() || !policy.allows(token.alg()) {
-            return token.verify_with(None, policy, now);
-        }
-        for attempt in 0..2 {
-            let step = if attempt == 0 {
-                self.step(now, token.kid(), token.alg())
-            } else {
-                self.step_again(now, token.kid(), token.alg())
-            };
-            match step {
-                Step::Ready { key, .. } => {
-                    return token.verify_with_table(Some(key), policy, now);
-                }
-                Step::Fail(e) => return Err(e),
-                Step::Wait => return Err(Error::JwksFetchFailed),
-                Step::Fetch(ticket) => {
-                    let fetched = fetch(jwks_buf).await;
-                    let outcome = FetchOutcome::from_callback(jwks_buf, fetched);
-                    // A failure is not final: the next step may still serve stale keys.
-                    let _ = self.complete(ticket, now, outcome);
-                }
-            }
-        }
-        Err(self.last_failure)
+    /// What the last failed fetch means for a request that cannot be served.
+    pub(crate) fn last_failure(&self) -> Error {
+        self.last_failure
     }
 }
