@@ -11,7 +11,8 @@
 //! stays linear in the document; payloads are only parsed after their signature verified.
 
 /// The deepest nesting any caller may ask for; keeps the recursive descent's stack bounded.
-pub(crate) const MAX_DEPTH_LIMIT: u8 = 64;
+#[allow(unreachable_pub)] // public to jwtgate's own tests (`__testing`)
+pub const MAX_DEPTH_LIMIT: u8 = 64;
 
 /// Why a document was rejected. Callers map it to their own catalog error.
 #[allow(unreachable_pub)] // public to jwtgate's own tests (`__testing`)
@@ -194,7 +195,9 @@ impl core::fmt::Display for JsonStr<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self.as_plain() {
             Some(plain) => f.write_str(plain),
-            None => self.chars().try_for_each(|c| core::fmt::Write::write_char(f, c)),
+            None => self
+                .chars()
+                .try_for_each(|c| core::fmt::Write::write_char(f, c)),
         }
     }
 }

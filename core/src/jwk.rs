@@ -2,8 +2,8 @@
 
 use crate::alg::Algorithm;
 use crate::b64;
-use crate::es256::Es256Key;
 use crate::error::Unusable;
+use crate::es256::Es256Key;
 use crate::json::{JsonStr, Object, Value};
 
 /// The longest `kid` a key set stores, in bytes. A key with a longer `kid` is skipped as

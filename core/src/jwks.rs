@@ -212,13 +212,25 @@ impl<'k> KeyRef<'k> {
         self.key
     }
 
+    /// Whether the key's table was built for it, or the set keeps no tables (jwtgate's own
+    /// tests: a key that lost its table would still verify, on the slower table-free path).
+    #[cfg(feature = "_test-hooks")]
+    #[doc(hidden)]
+    pub fn __has_own_table(&self) -> bool {
+        use crate::es256::sealed::Table as _;
+        match self.table {
+            TableRef::None => true,
+            TableRef::Small(t) => t.is_for(self.key.es256_key()),
+            TableRef::Large(t) => t.is_for(self.key.es256_key()),
+        }
+    }
+
     /// Checks a raw ES256 `r || s` signature over `message` with this key and its table.
     ///
     /// # Errors
     /// [`Error::SignatureInvalid`] for any failure, with no detail.
     pub fn verify_es256(&self, message: &[u8], signature: &[u8]) -> Result<(), Error> {
-        self.table
-            .verify(self.key.es256_key(), message, signature)
+        self.table.verify(self.key.es256_key(), message, signature)
     }
 }
 

@@ -27,10 +27,12 @@ mod token;
 mod token_cache;
 
 pub use alg::Algorithm;
-pub use cache::driver;
 #[cfg(feature = "critical-section")]
 pub use cache::SharedCache;
-pub use cache::{CacheCounters, CachePolicy, FetchOutcome, FetchTicket, Freshness, JwksCache, Remembered};
+pub use cache::driver;
+pub use cache::{
+    CacheCounters, CachePolicy, FetchOutcome, FetchTicket, Freshness, JwksCache, Remembered,
+};
 pub use claims::{Audience, Claims, SupabaseClaims};
 pub use error::{Error, Unusable};
 pub use es256::{Boxed, Es256Key, KeyTable, LargeTable, NoTable, SmallTable, TablePtr};
@@ -49,6 +51,6 @@ pub mod __testing {
     pub use crate::cache::{Lookup, Step};
     pub use crate::es256::sealed::Table;
     pub use crate::es256::testing::*;
-    pub use crate::json::{JsonError, parse, parse_bounded};
+    pub use crate::json::{JsonError, MAX_DEPTH_LIMIT, parse, parse_bounded};
     pub use crate::jwk::parse_jwk;
 }

@@ -15,16 +15,21 @@
 //! - a failed or invalid fetch never changes a servable cache's keys or freshness;
 //! - every verify makes at most one fetch (DESIGN: "every miss makes at most one fetch");
 //! - `complete` succeeds exactly when the model says the outcome installs a set;
-//! - a cold cache that may fetch does fetch; a fresh set with the kid serves it.
+//! - a cold cache that may fetch does fetch; a fresh set with the kid serves it;
+//! - every served key comes with its own table, and every held key has its own table.
+//!
+//! The lookups go through the private sans-IO hooks (`__step`, `__poll_refresh`,
+//! `_test-hooks`); the verifies through the public `verify_blocking`s, whose fetch closures
+//! deliver documents (`TooLarge` when they overrun the buffer), 304s and failures.
 #![no_main]
 
 use std::sync::OnceLock;
 
 use arbitrary::Arbitrary;
-use jwtgate::json::{self, JsonStr};
+use jwtgate::__testing::{Step, Table as _, parse};
 use jwtgate::{
-    Algorithm, CachePolicy, Error, FetchOutcome, FetchTicket, KeyTable, NoTable, Policy,
-    SharedCache, SmallTable, Step, UntrustedToken,
+    Algorithm, CachePolicy, Error, FetchOutcome, FetchTicket, JsonStr, KeyTable, NoTable, Policy,
+    SharedCache, SmallTable, UntrustedToken,
 };
 use jwtgate_fuzz::fixtures::{self, KeyId, NOW};
 use jwtgate_fuzz::model;
@@ -241,7 +246,12 @@ impl Model {
 }
 
 enum Owned {
-    Ready { kid: Option<String>, stale: bool },
+    Ready {
+        kid: Option<String>,
+        stale: bool,
+        /// Whether the table served with the key is the key's own.
+        own_table: bool,
+    },
     Fetch(FetchTicket),
     Wait,
     Fail,
@@ -254,14 +264,15 @@ struct World<T: KeyTable> {
     tokens: Vec<(Kid, String)>,
 }
 
-fn outcome_of<'d>(o: &Outcome, body: &'d [u8]) -> FetchOutcome<'d> {
+/// The outcome reported for `o`, whose body (if any) is `body_len` bytes.
+fn outcome_of(o: &Outcome, body_len: usize) -> FetchOutcome {
     match o {
         Outcome::Ok(_, age) => FetchOutcome::Document {
-            body,
+            len: body_len,
             max_age: age.map(u64::from),
         },
         Outcome::Garbage(_) => FetchOutcome::Document {
-            body,
+            len: body_len,
             max_age: None,
         },
         Outcome::NotModified(age) => FetchOutcome::NotModified {
@@ -269,6 +280,17 @@ fn outcome_of<'d>(o: &Outcome, body: &'d [u8]) -> FetchOutcome<'d> {
         },
         Outcome::Fail | Outcome::Hold => FetchOutcome::Failed,
     }
+}
+
+/// A `kid` as a JSON string's source text, quoted (see [`as_kid`]).
+fn quoted(kid: Option<&str>) -> Option<String> {
+    kid.map(|k| serde_json::to_string(k).expect("a string"))
+}
+
+/// The `kid` a lookup takes, parsed from its quoted text.
+fn as_kid(quoted: &Option<String>) -> Option<JsonStr<'_>> {
+    let value = quoted.as_ref().map(|q| parse(q.as_bytes(), 0).expect("kid"));
+    value.and_then(|v| v.as_str())
 }
 
 fn body_of(o: &Outcome) -> Vec<u8> {
@@ -294,7 +316,7 @@ impl<T: KeyTable + Clone> World<T> {
         let body = body_of(outcome);
         let result = self
             .cache
-            .with(|c| c.complete(ticket, now, outcome_of(outcome, &body)));
+            .with(|c| c.complete(ticket, now, &body, outcome_of(outcome, body.len())));
         let expect_ok = self.model.completes(now, outcome);
         self.check_tables();
         assert_eq!(
@@ -314,8 +336,9 @@ impl<T: KeyTable + Clone> World<T> {
         }
     }
 
-    fn check_ready(&self, kid: Kid, served_kid: &Option<String>, stale: bool) {
+    fn check_ready(&self, kid: Kid, served_kid: &Option<String>, stale: bool, own_table: bool) {
         let now = self.now;
+        assert!(own_table, "kid {served_kid:?} served with another key's table");
         let fresh_until = self.model.fresh_until.expect("served from a cold cache");
         assert!(
             now < fresh_until.saturating_add(self.model.policy.stale_if_error),
@@ -335,11 +358,8 @@ impl<T: KeyTable + Clone> World<T> {
 
     fn lookup(&mut self, kid: Kid, outcome: &Outcome) {
         let now = self.now;
-        let text = kid_text(kid).map(|k| format!("\"{k}\""));
-        let value = text
-            .as_ref()
-            .map(|t| json::parse(t.as_bytes(), 0).expect("kid"));
-        let kid_str: Option<JsonStr<'_>> = value.and_then(|v| v.as_str());
+        let quoted_kid = quoted(kid_text(kid));
+        let kid_str = as_kid(&quoted_kid);
         let cold_may_fetch = self.model.fresh_until.is_none()
             && now >= self.model.cooldown_until
             && self.model.held.as_ref().is_none_or(|(_, s)| {
@@ -348,10 +368,11 @@ impl<T: KeyTable + Clone> World<T> {
         let fresh_with_kid = self.model.fresh(now) && self.model.has_kid(kid);
         let step = self
             .cache
-            .with(|c| match c.step(now, kid_str, Algorithm::Es256) {
-                Step::Ready { key, stale } => Owned::Ready {
+            .with(|c| match c.__step(now, kid_str, Algorithm::Es256) {
+                Step::Ready { key, table, stale } => Owned::Ready {
                     kid: key.kid().map(str::to_owned),
                     stale,
+                    own_table: table.is_for(key.es256_key()),
                 },
                 Step::Fetch(t) => Owned::Fetch(t),
                 Step::Wait => Owned::Wait,
@@ -370,7 +391,11 @@ impl<T: KeyTable + Clone> World<T> {
             );
         }
         match step {
-            Owned::Ready { kid: served, stale } => self.check_ready(kid, &served, stale),
+            Owned::Ready {
+                kid: served,
+                stale,
+                own_table,
+            } => self.check_ready(kid, &served, stale, own_table),
             Owned::Fetch(ticket) => {
                 self.model.fetch_starts(now, Some(kid));
                 self.finish(ticket, outcome);
@@ -400,29 +425,26 @@ impl<T: KeyTable + Clone> World<T> {
         let body = body_of(outcome);
         let model = &mut self.model;
         let mut last_ok = None;
-        let fetch = |dst: &mut [u8]| -> Result<(usize, Option<u64>), ()> {
+        let fetch = |dst: &mut [u8]| {
             fetches += 1;
             assert!(fetches <= 1, "one verify made {fetches} fetches");
             model.fetch_starts(now, Some(kid));
-            // The callback can only deliver a document that fits the buffer, or a failure.
+            // A body that overruns the buffer arrives as `TooLarge`: a failed fetch, as far as
+            // the model is concerned. A blocking caller cannot hold a fetch: it fails.
             let delivered = match outcome {
-                Outcome::Ok(..) | Outcome::Garbage(_) if body.len() <= dst.len() => outcome.clone(),
-                _ => Outcome::Fail,
+                Outcome::Ok(..) | Outcome::Garbage(_) if body.len() > dst.len() => Outcome::Fail,
+                Outcome::Hold => Outcome::Fail,
+                other => other.clone(),
             };
             let ok = model.completes(now, &delivered);
             last_ok = Some(ok);
-            match delivered {
-                Outcome::Ok(_, age) => {
-                    let n = body.len().min(dst.len());
-                    dst[..n].copy_from_slice(&body[..n]);
-                    Ok((body.len(), age.map(u64::from)))
-                }
-                Outcome::Garbage(_) => {
-                    let n = body.len().min(dst.len());
-                    dst[..n].copy_from_slice(&body[..n]);
-                    Ok((body.len(), None))
-                }
-                _ => Err(()),
+            match dst.get_mut(..body.len()) {
+                Some(to) => to.copy_from_slice(&body),
+                None => return FetchOutcome::TooLarge,
+            }
+            match outcome {
+                Outcome::Hold => FetchOutcome::Failed,
+                other => outcome_of(other, body.len()),
             }
         };
         let mut table = T::EMPTY;
@@ -458,18 +480,16 @@ impl<T: KeyTable + Clone> World<T> {
         }
     }
 
-    /// Every held key has its own table (built on load, or reused after a rotation).
+    /// Every held key has its own table (built on load, or reused after a rotation), and so
+    /// does the key a kid-less token selects, if one does.
     fn check_tables(&self) {
         self.cache.with(|c| {
-            for key in c.keys().keys() {
-                let Some(kid) = key.kid() else { continue };
-                let quoted = format!("\"{kid}\"");
-                let v = json::parse(quoted.as_bytes(), 0).expect("kid");
-                if let Ok(r) = c.keys().select_with_table(v.as_str(), Algorithm::Es256) {
-                    assert!(
-                        r.table().is_for(r.key().es256_key()),
-                        "kid {kid}: table of another key"
-                    );
+            let kids = c.keys().keys().iter().map(|k| k.kid());
+            for kid in kids.chain([None]) {
+                let quoted_kid = quoted(kid);
+                if let Ok(r) = c.keys().select(as_kid(&quoted_kid), Algorithm::Es256) {
+                    assert!(kid.is_none_or(|k| r.kid() == Some(k)));
+                    assert!(r.__has_own_table(), "kid {:?}: table of another key", r.kid());
                 }
             }
         });
@@ -477,7 +497,7 @@ impl<T: KeyTable + Clone> World<T> {
 
     fn background(&mut self, outcome: &Outcome) {
         let now = self.now;
-        let ticket = self.cache.with(|c| c.poll_refresh(now));
+        let ticket = self.cache.with(|c| c.__poll_refresh(now));
         if let Some(ticket) = ticket {
             if let Some(f) = self.model.fresh_until {
                 assert!(
@@ -498,10 +518,12 @@ impl<T: KeyTable + Clone> World<T> {
                 .with(|c| (c.counters(), c.keys().keys().to_vec(), c.fresh_until()));
             let body = doc_text(Doc::Rotated);
             let late = FetchOutcome::Document {
-                body: body.as_bytes(),
+                len: body.len(),
                 max_age: None,
             };
-            let r = self.cache.with(|c| c.complete(ticket, now, late));
+            let r = self
+                .cache
+                .with(|c| c.complete(ticket, now, body.as_bytes(), late));
             assert_eq!(
                 r,
                 Err(Error::JwksFetchFailed),

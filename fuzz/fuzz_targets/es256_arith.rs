@@ -15,8 +15,8 @@
 use std::sync::OnceLock;
 
 use arbitrary::Arbitrary;
-use jwtgate::__es256_testing::{self as t, Point};
-use jwtgate::{Es256Key, KeyTable, LargeTable, SmallTable};
+use jwtgate::__testing::{self as t, Point, Table as _};
+use jwtgate::{Es256Key, LargeTable, SmallTable};
 use jwtgate_fuzz::fixtures::{self, KeyId};
 use libfuzzer_sys::fuzz_target;
 use p256::elliptic_curve::ops::Reduce;

@@ -1,17 +1,20 @@
-//! `json::parse` on arbitrary bytes with a depth of 1..=64 (from the first byte).
+//! `parse` (jwtgate's private JSON parser, through `_test-hooks`) on arbitrary bytes with a
+//! depth of 1..=64 (from the first byte).
 //!
 //! Checks: no panic; the verdict and the error kind equal the independent model parser's;
 //! on success the whole value is walked (members, elements, strings through `chars()`,
-//! `decode_into` and `eq_str`, numbers through `ceil_i64`) and equals the model's tree;
-//! every object re-parses identically from its own `raw()` slice, every string from its
-//! quoted `raw()`, every number from its `raw()`; `get` finds every member; `ceil_i64`
-//! agrees with an exact decimal comparison; a larger depth never rejects what a smaller one
-//! accepted; serde_json accepts whatever jwtgate accepts (except numbers beyond f64).
+//! `Display`, `decode_into`, `eq_str` and `as_plain`, numbers through `ceil_i64`) and equals
+//! the model's tree; every object re-parses identically from its own `raw()` slice, every
+//! string from its source text as the model read it (quoted: the same `JsonStr`), every
+//! number from its `raw()`; `get` finds every member; `ceil_i64` agrees with an exact decimal
+//! comparison; a larger depth never rejects what a smaller one accepted; serde_json accepts
+//! whatever jwtgate accepts (except numbers beyond f64).
 #![no_main]
 
 use std::cmp::Ordering;
 
-use jwtgate::json::{self, JsonError, Value};
+use jwtgate::__testing::{JsonError, MAX_DEPTH_LIMIT, parse};
+use jwtgate::{JsonStr, Value};
 use jwtgate_fuzz::model::{self, J, JErr};
 use libfuzzer_sys::fuzz_target;
 
@@ -25,17 +28,23 @@ fn walk(v: Value<'_>, m: &J) -> usize {
         }
         (Value::Number(n), J::Num(t)) => {
             assert_eq!(n.raw(), t);
-            let again = json::parse(n.raw().as_bytes(), 0).expect("a number re-parses");
+            let again = parse(n.raw().as_bytes(), 0).expect("a number re-parses");
             assert_eq!(again.as_number().map(|x| x.raw()), Some(n.raw()));
             check_ceil(n.raw(), n.ceil_i64());
             0
         }
-        (Value::String(s), J::Str(text, escaped)) => {
-            check_str(s, text);
+        (Value::String(s), J::Str(text, escaped, raw)) => {
+            check_str(s, text, raw.len());
             assert_eq!(s.as_plain().is_none(), *escaped);
-            let quoted = format!("\"{}\"", s.raw());
-            let again = json::parse(quoted.as_bytes(), 0).expect("a string re-parses");
-            assert_eq!(again.as_str().map(|x| x.raw()), Some(s.raw()));
+            if !escaped {
+                assert_eq!(s.as_plain(), Some(raw.as_str()), "as_plain is the source text");
+            }
+            // The string's source text (as the model read it) re-parses to this very string.
+            let quoted = format!("\"{raw}\"");
+            let again = parse(quoted.as_bytes(), 0).expect("a string re-parses");
+            let again = again.as_str().expect("still a string");
+            assert_eq!(again, s, "re-parsed from {quoted}");
+            assert!(again.decoded_eq(s));
             0
         }
         (Value::Array(a), J::Arr(items)) => {
@@ -50,7 +59,7 @@ fn walk(v: Value<'_>, m: &J) -> usize {
             1 + depth
         }
         (Value::Object(o), J::Obj(members)) => {
-            let again = json::parse(o.raw().as_bytes(), json::MAX_DEPTH_LIMIT)
+            let again = parse(o.raw().as_bytes(), MAX_DEPTH_LIMIT)
                 .expect("an object re-parses from its raw() slice");
             let again = again.as_object().expect("still an object");
             assert_eq!(again.raw(), o.raw());
@@ -59,14 +68,15 @@ fn walk(v: Value<'_>, m: &J) -> usize {
             assert_eq!(o.is_empty(), members.is_empty());
             let mut depth = 0;
             for ((k, v), (mk, mv)) in o.members().zip(members) {
-                check_str(k, mk);
+                // The model keeps no source text for names: a roomier buffer than the text.
+                check_str(k, mk, 2 * mk.len() + 4);
                 depth = depth.max(walk(v, mv));
                 // `get` by the decoded name finds this very member (names are unique).
                 let found = o.get(mk).expect("get finds every member");
                 assert!(same(found, v), "get({mk:?}) found another member");
             }
             for ((k1, v1), (k2, v2)) in o.members().zip(again.members()) {
-                assert_eq!(k1.raw(), k2.raw());
+                assert_eq!(k1, k2);
                 assert!(same(v1, v2));
             }
             1 + depth
@@ -81,7 +91,8 @@ fn same(a: Value<'_>, b: Value<'_>) -> bool {
         (Value::Null, Value::Null) => true,
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (Value::Number(x), Value::Number(y)) => x.raw() == y.raw(),
-        (Value::String(x), Value::String(y)) => x.raw() == y.raw(),
+        // `JsonStr` equality is by source text.
+        (Value::String(x), Value::String(y)) => x == y,
         (Value::Array(x), Value::Array(y)) => {
             x.iter().count() == y.iter().count() && x.iter().zip(y.iter()).all(|(p, q)| same(p, q))
         }
@@ -90,13 +101,19 @@ fn same(a: Value<'_>, b: Value<'_>) -> bool {
     }
 }
 
-fn check_str(s: json::JsonStr<'_>, text: &str) {
+/// Checks a string against its decoded `text`. `source_len` is the length of its source text
+/// (for member names, just a length beyond the text's): decoding never grows the text, so a
+/// buffer that long always suffices.
+fn check_str(s: JsonStr<'_>, text: &str, source_len: usize) {
     let chars: String = s.chars().collect();
-    assert_eq!(chars, text, "chars() of {:?}", s.raw());
+    assert_eq!(chars, text, "chars() of {s:?}");
+    assert_eq!(s.to_string(), text, "Display of {s:?}");
     assert!(s.eq_str(text));
-    // Decoding never grows the text, so a buffer of the raw length always suffices.
-    let mut buf = vec![0u8; s.raw().len()];
+    let mut buf = vec![0u8; source_len];
     assert_eq!(s.decode_into(&mut buf), Some(text));
+    // Exactly the decoded length suffices, one byte less does not.
+    let mut exact = vec![0u8; text.len()];
+    assert_eq!(s.decode_into(&mut exact), Some(text));
     if !text.is_empty() {
         let mut short = vec![0u8; text.len() - 1];
         assert_eq!(s.decode_into(&mut short), None);
@@ -138,14 +155,14 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let depth = first % 64 + 1;
-    let got = json::parse(doc, depth);
+    let got = parse(doc, depth);
     let want = model::parse(doc, depth);
     match (&got, &want) {
         (Ok(v), Ok(m)) => {
             let d = walk(*v, m);
             assert!(d <= usize::from(depth));
             assert_eq!(d, m.depth());
-            let deeper = json::parse(doc, 64).expect("more depth never rejects");
+            let deeper = parse(doc, MAX_DEPTH_LIMIT).expect("more depth never rejects");
             assert!(same(*v, deeper));
             match serde_json::from_slice::<serde_json::Value>(doc) {
                 Ok(_) => {}

@@ -1,5 +1,6 @@
-//! One JWK: `parse_jwk(json::parse(..))`, on raw JSON (inputs starting with `{` or
-//! whitespace) or on a JWK assembled from fuzzer-chosen members around real P-256 points.
+//! One JWK: `parse_jwk(parse(..))` (both private, through `_test-hooks`), on raw JSON (inputs
+//! starting with `{` or whitespace) or on a JWK assembled from fuzzer-chosen members around
+//! real P-256 points.
 //!
 //! Checks: no panic; usable exactly when the model's DESIGN rules say so (kty/crv, alg, use,
 //! key_ops, 32-byte strict base64url coordinates written without escapes, point on the
@@ -9,8 +10,8 @@
 #![no_main]
 
 use arbitrary::{Arbitrary, Unstructured};
-use jwtgate::json;
-use jwtgate::{Es256Key, Key, parse_jwk};
+use jwtgate::__testing::{parse, parse_jwk};
+use jwtgate::{Es256Key, Key};
 use jwtgate_fuzz::fixtures::{self, KeyId};
 use jwtgate_fuzz::model;
 use libfuzzer_sys::fuzz_target;
@@ -165,9 +166,9 @@ fuzz_target!(|data: &[u8]| {
             build(&spec).into_bytes()
         }
     };
-    let (Ok(value), Ok(m)) = (json::parse(&doc, 8), model::parse(&doc, 8)) else {
+    let (Ok(value), Ok(m)) = (parse(&doc, 8), model::parse(&doc, 8)) else {
         // Both parsers must agree that it is not JSON at all.
-        assert_eq!(json::parse(&doc, 8).is_ok(), model::parse(&doc, 8).is_ok());
+        assert_eq!(parse(&doc, 8).is_ok(), model::parse(&doc, 8).is_ok());
         return;
     };
     let got = parse_jwk(value);

@@ -3,15 +3,91 @@
 //! Checks: no panic; a failed load leaves the previously loaded set exactly as it was; load
 //! succeeds exactly when the model finds a JWK Set with a usable key, keeping the model's
 //! first four usable keys in document order, with the model's skipped/overflow counts;
-//! `inspect` lists every entry with the model's usability verdict; key selection by kid
-//! and without kid matches the model (one fitting key, else not found or ambiguous).
+//! `inspect::<4>` and `inspect::<1>` list every entry with the model's verdict for a set of
+//! that capacity (unusable; usable but over capacity; held but its kid shared with another
+//! held key; usable) and the entry's `kid`, `kty`, `crv` and `alg` strings; key selection by
+//! kid and without kid matches the model (one fitting key, else not found or ambiguous).
 #![no_main]
 
 use std::sync::OnceLock;
 
-use jwtgate::{Algorithm, Error, KeySet, inspect};
-use jwtgate_fuzz::{fixtures, model};
+use jwtgate::__testing::parse;
+use jwtgate::{Algorithm, Error, JsonStr, KeySet, Verdict, inspect};
+use jwtgate_fuzz::model::{self, J};
+use jwtgate_fuzz::fixtures;
 use libfuzzer_sys::fuzz_target;
+
+/// The verdict the model reaches for each entry of a JWK Set loaded into `n` slots.
+fn model_verdicts(entries: &[J], held: &[model::MKey], n: usize) -> Vec<Option<Verdict>> {
+    let mut usable = 0;
+    entries
+        .iter()
+        .map(|e| {
+            let Ok(key) = model::jwk(e) else {
+                return None; // unusable, for whatever reason
+            };
+            usable += 1;
+            let sharing = held.iter().filter(|k| k.kid == key.kid).count();
+            Some(if usable > n {
+                Verdict::OverCapacity
+            } else if key.kid.is_some() && sharing > 1 {
+                Verdict::AmbiguousKid
+            } else {
+                Verdict::Usable
+            })
+        })
+        .collect()
+}
+
+/// A member of a JWK Set entry, as `inspect` reports it: its string, if it is one.
+fn text_member<'e>(entry: &'e J, name: &str) -> Option<&'e str> {
+    entry.get(name).and_then(J::str)
+}
+
+fn same_text(got: Option<JsonStr<'_>>, want: Option<&str>, what: &str) {
+    assert_eq!(got.map(|s| s.to_string()).as_deref(), want, "{what}");
+    if let (Some(g), Some(w)) = (got, want) {
+        assert!(g.eq_str(w), "{what}");
+    }
+}
+
+/// `inspect::<N>` against the model.
+fn check_inspect<const N: usize>(data: &[u8]) {
+    match (inspect::<N>(data), model::jwks_entries(data)) {
+        (Ok(reports), Some(entries)) => {
+            let held = model::jwks_load(data, N).map_or(Vec::new(), |(keys, _, _)| keys);
+            let want = model_verdicts(&entries, &held, N);
+            let mut n = 0;
+            for ((report, entry), verdict) in reports.zip(&entries).zip(&want) {
+                match verdict {
+                    Some(v) => assert_eq!(report.verdict, *v, "inspect::<{N}> entry {n}"),
+                    None => assert!(
+                        matches!(report.verdict, Verdict::Unusable(_)),
+                        "inspect::<{N}> entry {n}: {:?} for an unusable key",
+                        report.verdict
+                    ),
+                }
+                same_text(report.kid, text_member(entry, "kid"), "kid");
+                assert_eq!(
+                    report.kid_is_string,
+                    entry.get("kid").is_none_or(|k| matches!(k, J::Str(..))),
+                    "kid_is_string of entry {n}"
+                );
+                same_text(report.kty, text_member(entry, "kty"), "kty");
+                same_text(report.crv, text_member(entry, "crv"), "crv");
+                same_text(report.alg, text_member(entry, "alg"), "alg");
+                n += 1;
+            }
+            assert_eq!(n, entries.len());
+        }
+        (Err(e), None) => assert_eq!(e, Error::JwksInvalid),
+        (got, want) => panic!(
+            "inspect::<{N}>: jwtgate ok={}, model ok={}",
+            got.is_ok(),
+            want.is_some()
+        ),
+    }
+}
 
 fuzz_target!(|data: &[u8]| {
     static BASE: OnceLock<KeySet<4>> = OnceLock::new();
@@ -43,7 +119,7 @@ fuzz_target!(|data: &[u8]| {
             for mk in keys {
                 if let Some(kid) = &mk.kid {
                     let quoted = serde_json::to_string(kid).expect("string");
-                    let v = jwtgate::json::parse(quoted.as_bytes(), 0).expect("quoted kid");
+                    let v = parse(quoted.as_bytes(), 0).expect("quoted kid");
                     let sel = set.select(v.as_str(), Algorithm::Es256);
                     let n = keys.iter().filter(|k| k.kid.as_ref() == Some(kid)).count();
                     assert_eq!(sel.is_ok(), n == 1, "kid {kid:?}");
@@ -71,20 +147,6 @@ fuzz_target!(|data: &[u8]| {
         ),
     }
 
-    match (inspect(data), model::jwks_entries(data)) {
-        (Ok(entries), Some(m)) => {
-            let mut n = 0;
-            for ((_, verdict), me) in entries.zip(&m) {
-                assert_eq!(verdict.is_ok(), model::jwk(me).is_ok(), "entry {n}");
-                n += 1;
-            }
-            assert_eq!(n, m.len());
-        }
-        (Err(e), None) => assert_eq!(e, Error::JwksInvalid),
-        (got, want) => panic!(
-            "inspect: jwtgate ok={}, model ok={}",
-            got.is_ok(),
-            want.is_some()
-        ),
-    }
+    check_inspect::<4>(data);
+    check_inspect::<1>(data);
 });

@@ -2,10 +2,14 @@
 //!
 //! Checks: no panic; only the documented parse errors; a token that parses with the small
 //! buffer parses identically with the large one; the verdict (and the alg/kid on success)
-//! equals the independent model's for each buffer size; the accessors work on success.
+//! equals the independent model's for each buffer size; the accessors work on success; a
+//! parsed token makes a cold cache fetch exactly when its alg needs a key set (not HS256).
 #![no_main]
 
-use jwtgate::{Algorithm, Error, UntrustedToken};
+use jwtgate::{
+    Algorithm, CachePolicy, Error, FetchOutcome, Hs256Secret, JwksCache, Policy, UntrustedToken,
+};
+use jwtgate_fuzz::fixtures::{self, NOW};
 use jwtgate_fuzz::model;
 use libfuzzer_sys::fuzz_target;
 
@@ -26,7 +30,22 @@ fn check(data: &[u8], buf: &mut [u8]) -> Option<(Algorithm, Option<String>)> {
                 chars
             });
             assert_eq!(kid, h.kid);
-            assert_eq!(t.needs_key_set(), t.alg() != Algorithm::Hs256);
+            assert_eq!(t.alg().needs_key_set(), t.alg() != Algorithm::Hs256);
+            // With both algorithms allowed, a cold cache fetches exactly for the tokens that
+            // need a key set (the token's own `needs_key_set`, private now): never for HS256.
+            let secret = fixtures::hs256_secret();
+            let policy = Policy::new().hs256(Hs256Secret::new(&secret).expect("long enough"));
+            let mut cache = JwksCache::<1>::new(CachePolicy::DEFAULT);
+            let mut fetched = false;
+            let mut jwks_buf = [0u8; 16];
+            let verdict = cache.verify_blocking(t.clone(), &policy, NOW, &mut jwks_buf, |_| {
+                fetched = true;
+                FetchOutcome::Failed
+            });
+            assert_eq!(fetched, t.alg().needs_key_set(), "fetched for {:?}", t.alg());
+            if fetched {
+                assert_eq!(verdict.map(|_| ()), Err(Error::JwksFetchFailed));
+            }
             assert_eq!(data.iter().filter(|&&b| b == b'.').count(), 2);
             Some((t.alg(), kid))
         }

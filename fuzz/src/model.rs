@@ -17,8 +17,9 @@ pub enum J {
     Null,
     Bool(bool),
     Num(String),
-    /// Decoded text, and whether the source had any escape.
-    Str(String, bool),
+    /// Decoded text, whether the source had any escape, and the source text between the
+    /// quotes (escapes as written).
+    Str(String, bool, String),
     Arr(Vec<J>),
     Obj(Vec<(String, J)>),
 }
@@ -40,7 +41,7 @@ impl J {
     }
     pub fn str(&self) -> Option<&str> {
         match self {
-            J::Str(s, _) => Some(s),
+            J::Str(s, ..) => Some(s),
             _ => None,
         }
     }
@@ -115,7 +116,7 @@ impl P<'_> {
                     if self.peek() != Some(b'"') {
                         return Err(JErr::Syntax);
                     }
-                    let (name, _) = self.string()?;
+                    let (name, _, _) = self.string()?;
                     if members.iter().any(|(k, _)| *k == name) {
                         return Err(JErr::Dup);
                     }
@@ -154,7 +155,7 @@ impl P<'_> {
                     }
                 }
             }
-            b'"' => self.string().map(|(s, e)| J::Str(s, e)),
+            b'"' => self.string().map(|(s, e, raw)| J::Str(s, e, raw)),
             b't' => self.lit(b"true").map(|()| J::Bool(true)),
             b'f' => self.lit(b"false").map(|()| J::Bool(false)),
             b'n' => self.lit(b"null").map(|()| J::Null),
@@ -207,8 +208,11 @@ impl P<'_> {
         }
         Ok(v)
     }
-    fn string(&mut self) -> Result<(String, bool), JErr> {
+    /// A string: its decoded text, whether it had any escape, and its source text between
+    /// the quotes.
+    fn string(&mut self) -> Result<(String, bool, String), JErr> {
         self.i += 1; // opening quote, checked by the caller
+        let start = self.i;
         let mut out: Vec<u8> = Vec::new();
         let mut escaped = false;
         loop {
@@ -254,8 +258,9 @@ impl P<'_> {
             }
         }
         // The document was checked to be UTF-8 as a whole.
+        let raw = std::str::from_utf8(&self.s[start..self.i - 1]).map_err(|_| JErr::Syntax)?;
         String::from_utf8(out)
-            .map(|s| (s, escaped))
+            .map(|s| (s, escaped, raw.to_owned()))
             .map_err(|_| JErr::Syntax)
     }
 }
@@ -407,7 +412,7 @@ pub fn jwk(v: &J) -> Result<MKey, ()> {
     let text = |name: &str| -> Result<Option<&str>, ()> {
         match v.get(name) {
             None => Ok(None),
-            Some(J::Str(s, _)) => Ok(Some(s)),
+            Some(J::Str(s, ..)) => Ok(Some(s)),
             Some(_) => Err(()),
         }
     };
@@ -433,7 +438,7 @@ pub fn jwk(v: &J) -> Result<MKey, ()> {
     let coord = |name: &str| -> Result<[u8; 32], ()> {
         match v.get(name) {
             // jwtgate takes coordinates only as written: an escaped coordinate is refused.
-            Some(J::Str(s, false)) => b64_strict(s.as_bytes())
+            Some(J::Str(s, false, _)) => b64_strict(s.as_bytes())
                 .and_then(|b| <[u8; 32]>::try_from(b).ok())
                 .ok_or(()),
             _ => Err(()),
@@ -565,7 +570,7 @@ pub fn check_claims(claims: &J, policy: &MPolicy, now: u64) -> Result<(), Error>
     }
     if let Some(want) = &policy.aud {
         let ok = match claims.get("aud") {
-            Some(J::Str(s, _)) => s == want,
+            Some(J::Str(s, ..)) => s == want,
             Some(J::Arr(a)) => a.iter().any(|e| e.str() == Some(want.as_str())),
             _ => false,
         };
@@ -603,7 +608,7 @@ pub fn header(doc: &[u8]) -> Result<MHeader, Error> {
         Some(_) => return Err(Error::TokenMalformed),
     }
     let alg = match h.get("alg") {
-        Some(J::Str(a, _)) => match a.as_str() {
+        Some(J::Str(a, ..)) => match a.as_str() {
             "ES256" => "ES256",
             "HS256" => "HS256",
             _ => return Err(Error::AlgNotAllowed),
@@ -612,7 +617,7 @@ pub fn header(doc: &[u8]) -> Result<MHeader, Error> {
     };
     let kid = match h.get("kid") {
         None => None,
-        Some(J::Str(k, _)) => Some(k.clone()),
+        Some(J::Str(k, ..)) => Some(k.clone()),
         Some(_) => return Err(Error::TokenMalformed),
     };
     Ok(MHeader { alg, kid })

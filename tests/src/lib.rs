@@ -48,3 +48,23 @@ pub fn hs256_token(secret: &[u8], header: &str, payload: &str) -> String {
     mac.update(input.as_bytes());
     format!("{input}.{}", b64(&mac.finalize().into_bytes()))
 }
+
+/// Every JWK of a JWK Set document with the core's verdict on that key alone, in document
+/// order; `None` if the document is not a JWK Set. Checks on the way that
+/// [`jwtgate::inspect`] reports the same reason for every unusable key.
+pub fn jwk_entries(
+    doc: &[u8],
+) -> Option<Vec<(jwtgate::Value<'_>, Result<jwtgate::Key, jwtgate::Unusable>)>> {
+    use jwtgate::__testing::{parse, parse_jwk};
+    let keys = parse(doc, 16).ok()?.as_object()?.get("keys")?.as_array()?;
+    let entries: Vec<_> = keys.iter().map(|v| (v, parse_jwk(v))).collect();
+    let reports: Vec<_> = jwtgate::inspect::<1024>(doc).ok()?.collect();
+    assert_eq!(reports.len(), entries.len());
+    for (report, (_, verdict)) in reports.iter().zip(&entries) {
+        match verdict {
+            Err(why) => assert_eq!(report.verdict, jwtgate::Verdict::Unusable(*why)),
+            Ok(_) => assert!(!matches!(report.verdict, jwtgate::Verdict::Unusable(_))),
+        }
+    }
+    Some(entries)
+}

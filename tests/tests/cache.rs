@@ -2,8 +2,9 @@
 
 //! Deterministic JWKS cache tests: a fake clock (plain numbers) and scripted fetch outcomes.
 
+use jwtgate::__testing::Step;
 use jwtgate::{
-    Algorithm, CachePolicy, Error, FetchOutcome, Freshness, JwksCache, Policy, SharedCache, Step,
+    Algorithm, CachePolicy, Error, FetchOutcome, Freshness, JwksCache, Policy, SharedCache,
     UntrustedToken,
 };
 use jwtgate_tests::{es256_token, hs256_token, jwk, jwks, signing_key};
@@ -45,10 +46,10 @@ impl Harness {
         let json = kid.map(|k| format!("\"{k}\""));
         let value = json
             .as_deref()
-            .map(|j| jwtgate::json::parse(j.as_bytes(), 1).unwrap());
+            .map(|j| jwtgate::__testing::parse(j.as_bytes(), 1).unwrap());
         let kid = value.and_then(|v| v.as_str());
-        match self.cache.step(now, kid, Algorithm::Es256) {
-            Step::Ready { key, stale } => S::Ready {
+        match self.cache.__step(now, kid, Algorithm::Es256) {
+            Step::Ready { key, stale, .. } => S::Ready {
                 kid: key.kid().map(str::to_owned),
                 stale,
             },
@@ -67,21 +68,18 @@ impl Harness {
     fn complete(
         &mut self,
         now: u64,
-        outcome: FetchOutcome<'_>,
+        body: &[u8],
+        outcome: FetchOutcome,
     ) -> Result<jwtgate::LoadReport, Error> {
         let t = self.ticket.take().expect("a fetch was asked for");
-        self.cache.complete(t, now, outcome)
+        self.cache.complete(t, now, body, outcome)
     }
 
     fn serve(&mut self, now: u64, body: &str, max_age: Option<u64>) {
-        self.complete(
-            now,
-            FetchOutcome::Document {
-                body: body.as_bytes(),
-                max_age,
-            },
-        )
-        .unwrap();
+        let body = body.as_bytes();
+        let len = body.len();
+        self.complete(now, body, FetchOutcome::Document { len, max_age })
+            .unwrap();
     }
 
     /// A cache warmed at `now` with keys "a" and "b".
@@ -111,11 +109,13 @@ fn cold_start_fetches_once_then_hits() {
     let mut h = Harness::new(CachePolicy::DEFAULT);
     assert_eq!(h.cache.freshness(T0), Freshness::Cold);
     assert_eq!(h.step(T0, Some("a")), S::Fetch);
+    let doc = set(&[("a", 1)]);
     let report = h
         .complete(
             T0,
+            doc.as_bytes(),
             FetchOutcome::Document {
-                body: set(&[("a", 1)]).as_bytes(),
+                len: doc.len(),
                 max_age: None,
             },
         )
@@ -153,7 +153,7 @@ fn warm_cache_rides_out_an_outage_until_ttl_then_fails_503() {
     }
     assert_eq!(h.step(T0 + 600, Some("a")), S::Fetch);
     assert_eq!(
-        h.complete(T0 + 600, FetchOutcome::Failed),
+        h.complete(T0 + 600, &[], FetchOutcome::Failed),
         Err(Error::JwksFetchFailed)
     );
     let e = match h.step(T0 + 600, Some("a")) {
@@ -174,7 +174,7 @@ fn warm_cache_rides_out_an_outage_until_ttl_then_fails_503() {
 fn failure_cooldown_makes_no_fetch_and_fails_fast() {
     let mut h = Harness::new(CachePolicy::DEFAULT);
     assert_eq!(h.step(T0, None), S::Fetch);
-    h.complete(T0, FetchOutcome::Failed).unwrap_err();
+    h.complete(T0, &[], FetchOutcome::Failed).unwrap_err();
     // A cold-start miss storm inside the cooldown: every request fails fast, none fetches.
     for i in 0..1000u64 {
         assert_eq!(h.step(T0 + i % 5, None), S::Fail(Error::JwksFetchFailed));
@@ -196,7 +196,7 @@ fn stale_if_error_serves_counts_and_stops_exactly_at_the_limit() {
     let mut h = Harness::warm(CachePolicy::DEFAULT, T0);
     let expiry = T0 + 600;
     assert_eq!(h.step(expiry, Some("a")), S::Fetch);
-    h.complete(expiry, FetchOutcome::Failed).unwrap_err();
+    h.complete(expiry, &[], FetchOutcome::Failed).unwrap_err();
     let (mut served, mut fetched) = (0, 0);
     let mut t = expiry;
     while t < expiry + 3600 {
@@ -207,7 +207,7 @@ fn stale_if_error_serves_counts_and_stops_exactly_at_the_limit() {
                 fetched += 1;
                 assert_eq!(
                     Err(Error::JwksFetchFailed),
-                    h.complete(t, FetchOutcome::Failed).map(drop)
+                    h.complete(t, &[], FetchOutcome::Failed).map(drop)
                 );
             }
             other => panic!("at {t}: {other:?}"),
@@ -221,7 +221,10 @@ fn stale_if_error_serves_counts_and_stops_exactly_at_the_limit() {
     assert_eq!(h.cache.counters().fetches_failed, 3600 / 5);
     assert_eq!(h.cache.freshness(expiry + 3600), Freshness::Expired);
     match h.step(expiry + 3600, Some("a")) {
-        S::Fetch => assert!(h.complete(expiry + 3600, FetchOutcome::Failed).is_err()),
+        S::Fetch => assert!(
+            h.complete(expiry + 3600, &[], FetchOutcome::Failed)
+                .is_err()
+        ),
         other => panic!("{other:?}"),
     }
     assert_eq!(
@@ -273,27 +276,36 @@ fn an_ambiguous_kid_is_rejected_without_a_refetch() {
 fn an_invalid_set_leaves_a_servable_cache_intact() {
     let mut h = Harness::warm(CachePolicy::DEFAULT, T0);
     assert_eq!(h.step(T0 + 600, Some("a")), S::Fetch);
-    let garbage = FetchOutcome::Document {
-        body: b"<html>502 Bad Gateway</html>",
+    let garbage = b"<html>502 Bad Gateway</html>";
+    let outcome = FetchOutcome::Document {
+        len: garbage.len(),
         max_age: None,
     };
-    assert_eq!(h.complete(T0 + 600, garbage), Err(Error::JwksInvalid));
+    assert_eq!(
+        h.complete(T0 + 600, garbage, outcome),
+        Err(Error::JwksInvalid)
+    );
     assert_eq!(h.step(T0 + 600, Some("b")), stale("b"));
     // An empty set is just as invalid, and just as harmless.
     assert_eq!(h.step(T0 + 605, Some("a")), S::Fetch);
-    let empty = FetchOutcome::Document {
-        body: br#"{"keys":[]}"#,
+    let empty = br#"{"keys":[]}"#;
+    let outcome = FetchOutcome::Document {
+        len: empty.len(),
         max_age: None,
     };
-    assert_eq!(h.complete(T0 + 605, empty), Err(Error::JwksInvalid));
+    assert_eq!(
+        h.complete(T0 + 605, empty, outcome),
+        Err(Error::JwksInvalid)
+    );
     assert_eq!(h.cache.keys().keys().len(), 2);
     // When nothing can be served, the error says what went wrong.
     let mut cold = Harness::new(CachePolicy::DEFAULT);
     assert_eq!(cold.step(T0, None), S::Fetch);
     cold.complete(
         T0,
+        b"{}",
         FetchOutcome::Document {
-            body: b"{}",
+            len: b"{}".len(),
             max_age: None,
         },
     )
@@ -340,11 +352,13 @@ fn single_flight_one_fetch_outstanding() {
     // An abandoned fetch frees the slot after fetch_abandon_after; its late answer is ignored.
     let old = h.ticket.take().unwrap();
     assert_eq!(h.step(T0 + 662, None), S::Fetch);
+    let late_set = set(&[("z", 9)]);
     let late = h.cache.complete(
         old,
         T0 + 663,
+        late_set.as_bytes(),
         FetchOutcome::Document {
-            body: set(&[("z", 9)]).as_bytes(),
+            len: late_set.len(),
             max_age: None,
         },
     );
@@ -358,30 +372,31 @@ fn single_flight_one_fetch_outstanding() {
 fn refresh_ahead_signal() {
     let mut h = Harness::warm(CachePolicy::DEFAULT, T0);
     assert_eq!(h.cache.refresh_due_at(), Some(T0 + 540));
-    assert!(h.cache.poll_refresh(T0 + 539).is_none());
+    assert!(h.cache.__poll_refresh(T0 + 539).is_none());
     let ticket = h
         .cache
-        .poll_refresh(T0 + 540)
+        .__poll_refresh(T0 + 540)
         .expect("due 60 s before expiry");
-    assert!(h.cache.poll_refresh(T0 + 541).is_none(), "single flight");
+    assert!(h.cache.__poll_refresh(T0 + 541).is_none(), "single flight");
     // Requests keep hitting while the background refresh runs.
     assert_eq!(h.step(T0 + 541, Some("a")), ready("a"));
     h.cache
         .complete(
             ticket,
             T0 + 545,
+            &[],
             FetchOutcome::NotModified { max_age: None },
         )
         .unwrap();
     assert_eq!(h.cache.fresh_until(), Some(T0 + 1145));
     // A failed background refresh waits out the cooldown before the next one.
-    let t = h.cache.poll_refresh(T0 + 1085).unwrap();
+    let t = h.cache.__poll_refresh(T0 + 1085).unwrap();
     h.cache
-        .complete(t, T0 + 1085, FetchOutcome::Failed)
+        .complete(t, T0 + 1085, &[], FetchOutcome::Failed)
         .unwrap_err();
     assert_eq!(h.cache.refresh_due_at(), Some(T0 + 1090));
-    assert!(h.cache.poll_refresh(T0 + 1089).is_none());
-    assert!(h.cache.poll_refresh(T0 + 1090).is_some());
+    assert!(h.cache.__poll_refresh(T0 + 1089).is_none());
+    assert!(h.cache.__poll_refresh(T0 + 1090).is_some());
     // A ttl shorter than twice refresh_ahead refreshes at half its life, not continuously.
     let mut short = Harness::warm(
         CachePolicy {
@@ -392,7 +407,7 @@ fn refresh_ahead_signal() {
         T0,
     );
     assert_eq!(short.cache.refresh_due_at(), Some(T0 + 5));
-    assert!(short.cache.poll_refresh(T0 + 4).is_none());
+    assert!(short.cache.__poll_refresh(T0 + 4).is_none());
 }
 
 #[test]
@@ -409,18 +424,18 @@ fn reference_preset_behaves_like_the_reference_system() {
     assert_eq!(h.step(T0 + 3599, Some("a")), ready("a"));
     for t in T0 + 3600..T0 + 3610 {
         assert_eq!(h.step(t, Some("a")), S::Fetch);
-        h.complete(t, FetchOutcome::Failed).unwrap_err();
+        h.complete(t, &[], FetchOutcome::Failed).unwrap_err();
         assert_eq!(
             h.step(t + 1, Some("a")),
             S::Fetch,
             "no cooldown: the next miss fetches again"
         );
-        h.complete(t + 1, FetchOutcome::Failed).unwrap_err();
+        h.complete(t + 1, &[], FetchOutcome::Failed).unwrap_err();
     }
     assert_eq!(h.cache.counters().fetches_failed, 20);
     assert_eq!(h.cache.counters().stale_serves, 0);
     assert!(
-        h.cache.poll_refresh(T0 + 1).is_none(),
+        h.cache.__poll_refresh(T0 + 1).is_none(),
         "no background refresh before expiry"
     );
 }
@@ -454,10 +469,13 @@ fn verify_blocking_drives_the_whole_path() {
             |out: &mut [u8]| {
                 fetches += 1;
                 if !up {
-                    return Err(());
+                    return FetchOutcome::Failed;
                 }
                 out[..document.len()].copy_from_slice(document.as_bytes());
-                Ok((document.len(), None))
+                FetchOutcome::Document {
+                    len: document.len(),
+                    max_age: None,
+                }
             },
         );
         match now - T0 {
@@ -515,7 +533,10 @@ fn shared_cache_in_a_static_fetches_once_across_threads() {
                             fetches.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                             std::thread::sleep(std::time::Duration::from_millis(20));
                             out[..document.len()].copy_from_slice(document.as_bytes());
-                            Ok((document.len(), Some(300)))
+                            FetchOutcome::Document {
+                                len: document.len(),
+                                max_age: Some(300),
+                            }
                         },
                     );
                     // Racing a cold cache, a thread may be told to retry (Wait -> 503).

@@ -3,7 +3,8 @@
 //! Model-based property test of the JWKS cache: random sequences of time steps, lookups and
 //! fetch outcomes, checked step by step against a small reference model of the policy.
 
-use jwtgate::{Algorithm, CachePolicy, FetchOutcome, FetchTicket, JwksCache, Step};
+use jwtgate::__testing::Step;
+use jwtgate::{Algorithm, CachePolicy, FetchOutcome, FetchTicket, JwksCache};
 use jwtgate_tests::{jwk, jwks, signing_key};
 use proptest::prelude::*;
 
@@ -155,10 +156,11 @@ impl World {
                 self.cache.fresh_until(),
             );
             let late = FetchOutcome::Document {
-                body: self.document.as_bytes(),
+                len: self.document.len(),
                 max_age: None,
             };
-            assert!(self.cache.complete(ticket, self.now, late).is_err());
+            let body = self.document.as_bytes();
+            assert!(self.cache.complete(ticket, self.now, body, late).is_err());
             assert_eq!(
                 (
                     self.cache.counters(),
@@ -182,17 +184,19 @@ impl World {
             Outcome::Ok => self.cache.complete(
                 ticket,
                 now,
+                self.document.as_bytes(),
                 FetchOutcome::Document {
-                    body: self.document.as_bytes(),
+                    len: self.document.len(),
                     max_age: Some(300),
                 },
             ),
-            Outcome::Fail => self.cache.complete(ticket, now, FetchOutcome::Failed),
+            Outcome::Fail => self.cache.complete(ticket, now, &[], FetchOutcome::Failed),
             Outcome::Garbage => self.cache.complete(
                 ticket,
                 now,
+                b"{\"keys\":[1]}",
                 FetchOutcome::Document {
-                    body: b"{\"keys\":[1]}",
+                    len: b"{\"keys\":[1]}".len(),
                     max_age: None,
                 },
             ),
@@ -240,12 +244,12 @@ impl World {
                     Kid::Unknown => Some("\"other\""),
                     Kid::None => None,
                 };
-                let value = text.map(|t| jwtgate::json::parse(t.as_bytes(), 1).unwrap());
+                let value = text.map(|t| jwtgate::__testing::parse(t.as_bytes(), 1).unwrap());
                 let was_fresh = self.model.fresh_until.is_some_and(|f| self.now < f);
                 let misses = self.cache.counters().misses;
                 match self
                     .cache
-                    .step(self.now, value.and_then(|v| v.as_str()), Algorithm::Es256)
+                    .__step(self.now, value.and_then(|v| v.as_str()), Algorithm::Es256)
                 {
                     Step::Ready { stale, .. } => {
                         let fresh_until = self
@@ -285,7 +289,7 @@ impl World {
                 }
             }
             Op::BackgroundRefresh(outcome) => {
-                if let Some(ticket) = self.cache.poll_refresh(self.now) {
+                if let Some(ticket) = self.cache.__poll_refresh(self.now) {
                     if let Some(f) = self.model.fresh_until {
                         assert!(
                             self.now + self.policy.refresh_ahead >= f,

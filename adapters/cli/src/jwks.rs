@@ -113,7 +113,10 @@ fn report_on(source: &str, out: &mut String) -> u8 {
             None if key.kid_is_string => "(none)".to_owned(),
             None => "(not a string)".to_owned(),
         };
-        let curve = key.crv.map(|c| format!("/{}", shown(c))).unwrap_or_default();
+        let curve = key
+            .crv
+            .map(|c| format!("/{}", shown(c)))
+            .unwrap_or_default();
         lines.push(format!(
             "  [{index}] kid={kid} {}{curve} alg={} {verdict}",
             key.kty.map_or_else(|| "-".to_owned(), shown),

@@ -185,18 +185,22 @@ fn check<'b>(
     let mut cache = JwksCache::<KEY_CAPACITY>::new(CachePolicy::DEFAULT);
     // Every document fits: files and bodies are both capped at `max_body`.
     let mut jwks_buf = vec![0u8; FetchConfig::default().max_body];
-    let verified = cache.verify_blocking(untrusted, policy, now, &mut jwks_buf, |out| {
-        match key_set(source) {
-            Ok(doc) => match out.get_mut(..doc.body.len()) {
-                Some(dst) => {
-                    dst.copy_from_slice(&doc.body);
-                    FetchOutcome::received(out, doc.body.len(), None)
-                }
-                None => FetchOutcome::TooLarge,
-            },
-            Err(outcome) => outcome,
-        }
-    });
+    let verified =
+        cache.verify_blocking(untrusted, policy, now, &mut jwks_buf, |out| {
+            match key_set(source) {
+                Ok(doc) => match out.get_mut(..doc.body.len()) {
+                    Some(dst) => {
+                        dst.copy_from_slice(&doc.body);
+                        FetchOutcome::Document {
+                            len: doc.body.len(),
+                            max_age: None,
+                        }
+                    }
+                    None => FetchOutcome::TooLarge,
+                },
+                Err(outcome) => outcome,
+            }
+        });
     let overflow = cache.counters().keys_overflow;
     if overflow > 0 {
         eprintln!(
@@ -209,7 +213,7 @@ fn check<'b>(
 
 /// The key set document, or what the cache is told instead (the detail goes to stderr, the
 /// verdict to stdout).
-fn key_set(source: &KeySource) -> Result<Document, FetchOutcome<'static>> {
+fn key_set(source: &KeySource) -> Result<Document, FetchOutcome> {
     let failed = |err: &LoadError| match err {
         LoadError::FileTooLarge { .. } | LoadError::Fetch(FetchError::TooLarge { .. }) => {
             FetchOutcome::TooLarge

@@ -657,8 +657,16 @@ fn jwks_and_verify_agree_past_the_key_capacity() {
             .to_owned()
     };
     assert!(line(0).ends_with(" usable"), "{}", line(0));
-    assert!(line(33).contains("beyond the 32-key capacity"), "{}", line(33));
-    assert!(run.stdout.contains("keys: 34 (32 usable)"), "{}", run.stdout);
+    assert!(
+        line(33).contains("beyond the 32-key capacity"),
+        "{}",
+        line(33)
+    );
+    assert!(
+        run.stdout.contains("keys: 34 (32 usable)"),
+        "{}",
+        run.stdout
+    );
 
     // Two held keys sharing a kid: both commands reject it.
     let mut dup = keys.clone();
@@ -667,8 +675,16 @@ fn jwks_and_verify_agree_past_the_key_capacity() {
     let run = jwtgate(&["verify", "--jwks", path_str(&path), &token]);
     assert_rejected(&run, "ERR_AUTH_KEY_NOT_FOUND");
     let run = jwtgate(&["jwks", path_str(&path)]);
-    assert!(line_of(&run.stdout, "[0]").contains("not unique"), "{}", run.stdout);
-    assert!(line_of(&run.stdout, "[5]").contains("not unique"), "{}", run.stdout);
+    assert!(
+        line_of(&run.stdout, "[0]").contains("not unique"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        line_of(&run.stdout, "[5]").contains("not unique"),
+        "{}",
+        run.stdout
+    );
 }
 
 fn line_of<'a>(out: &'a str, prefix: &str) -> &'a str {

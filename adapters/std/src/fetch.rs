@@ -98,20 +98,23 @@ pub enum FetchError {
 }
 
 impl Fetched {
-    /// What the JWKS cache is told about a fetch: the one place an HTTP result becomes a
-    /// [`jwtgate::FetchOutcome`] (a body over the cap is [`jwtgate::FetchOutcome::TooLarge`],
-    /// every other failure [`jwtgate::FetchOutcome::Failed`]).
-    pub fn outcome(result: &Result<Fetched, FetchError>) -> jwtgate::FetchOutcome<'_> {
+    /// What the JWKS cache is told about a fetch, with the body it refers to: the one place
+    /// an HTTP result becomes a [`jwtgate::FetchOutcome`] (a body over the cap is
+    /// [`jwtgate::FetchOutcome::TooLarge`], every other failure
+    /// [`jwtgate::FetchOutcome::Failed`]).
+    pub fn outcome(result: &Result<Fetched, FetchError>) -> (&[u8], jwtgate::FetchOutcome) {
+        use jwtgate::FetchOutcome as O;
         match result {
-            Ok(Fetched::Document { body, max_age, .. }) => jwtgate::FetchOutcome::Document {
+            Ok(Fetched::Document { body, max_age, .. }) => (
                 body,
-                max_age: *max_age,
-            },
-            Ok(Fetched::NotModified { max_age }) => jwtgate::FetchOutcome::NotModified {
-                max_age: *max_age,
-            },
-            Err(FetchError::TooLarge { .. }) => jwtgate::FetchOutcome::TooLarge,
-            Err(_) => jwtgate::FetchOutcome::Failed,
+                O::Document {
+                    len: body.len(),
+                    max_age: *max_age,
+                },
+            ),
+            Ok(Fetched::NotModified { max_age }) => (&[], O::NotModified { max_age: *max_age }),
+            Err(FetchError::TooLarge { .. }) => (&[], O::TooLarge),
+            Err(_) => (&[], O::Failed),
         }
     }
 }

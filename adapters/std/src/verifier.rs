@@ -14,8 +14,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use jwtgate::driver::{self, CacheCell, Transport};
 use jwtgate::{
-    CacheCounters, CacheEpoch, CachePolicy, Error, FetchTicket, Freshness, Hs256Secret,
-    JwksCache, KeyTable, Policy, Remembered, TokenCache, TokenDigest, UntrustedToken, Verified,
+    CacheCounters, CacheEpoch, CachePolicy, Error, FetchTicket, Freshness, Hs256Secret, JwksCache,
+    KeyTable, Policy, Remembered, TokenCache, TokenDigest, UntrustedToken, Verified,
 };
 use tokio::sync::Notify;
 
@@ -314,7 +314,14 @@ impl Verifier {
         let token = UntrustedToken::parse(token, buf)?;
         let policy = self.policy();
         let mut transport = self.transport();
-        driver::verify(&mut Locked(&self.shared), &mut transport, token, &policy, unix_now()).await
+        driver::verify(
+            &mut Locked(&self.shared),
+            &mut transport,
+            token,
+            &policy,
+            unix_now(),
+        )
+        .await
     }
 
     /// How the driver fetches for this verifier; made before the first lookup, so a fetch
@@ -336,7 +343,8 @@ impl Verifier {
             .await;
         let now = unix_now();
         let mut state = self.state();
-        let installed = state.cache.complete(ticket, now, Fetched::outcome(&result));
+        let (body, outcome) = Fetched::outcome(&result);
+        let installed = state.cache.complete(ticket, now, body, outcome);
         match (&installed, &result) {
             (Ok(report), Ok(Fetched::Document { etag, .. })) => {
                 state.etag.clone_from(etag);

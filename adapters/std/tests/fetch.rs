@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use jwtgate_std::dev_issuer::{DevIssuer, Mode};
 use jwtgate_std::fetch::{
-    self, DEFAULT_MAX_BODY, FetchConfig, FetchError, FetchOutcome, JwksFetcher, LoadError, Origin,
+    self, DEFAULT_MAX_BODY, FetchConfig, FetchError, Fetched, JwksFetcher, LoadError, Origin,
 };
 
 fn fetcher(timeout: Duration) -> JwksFetcher {
@@ -27,7 +27,7 @@ async fn ok_with_max_age_and_etag() {
         .fetch(&issuer.jwks_url(), None)
         .await
         .unwrap();
-    let FetchOutcome::Fetched {
+    let Fetched::Document {
         body,
         max_age,
         etag,
@@ -53,16 +53,16 @@ async fn etag_revalidation_answers_not_modified_until_the_set_changes() {
     let etag = issuer.etag();
 
     let again = fetcher.fetch(&url, Some(&etag)).await.unwrap();
-    assert_eq!(again, FetchOutcome::NotModified { max_age: Some(600) });
+    assert_eq!(again, Fetched::NotModified { max_age: Some(600) });
     // Weak validators compare equal too.
     let weak = format!("W/{etag}");
     assert!(matches!(
         fetcher.fetch(&url, Some(&weak)).await.unwrap(),
-        FetchOutcome::NotModified { .. }
+        Fetched::NotModified { .. }
     ));
 
     issuer.rotate(true);
-    let FetchOutcome::Fetched {
+    let Fetched::Document {
         body,
         etag: new_etag,
         ..
@@ -145,7 +145,7 @@ async fn a_small_cap_applies_to_a_real_key_set() {
 async fn garbage_is_returned_as_bytes_for_the_caller_to_reject() {
     let issuer = DevIssuer::start().unwrap();
     issuer.set_mode(Mode::Garbage);
-    let FetchOutcome::Fetched {
+    let Fetched::Document {
         body,
         max_age,
         etag,

@@ -71,7 +71,9 @@ impl<const N: usize, T: KeyTable> CacheCell<N, T> for JwksCache<N, T> {
         check: impl FnOnce(KeyRef<'_>) -> R,
     ) -> Next<R> {
         match self.lookup(lookup, now) {
-            Step::Ready { key, table, .. } => Next::Ready(check(KeyRef::new(key, table.table_ref()))),
+            Step::Ready { key, table, .. } => {
+                Next::Ready(check(KeyRef::new(key, table.table_ref())))
+            }
             Step::Fetch(ticket) => Next::Fetch(ticket),
             Step::Wait => Next::Wait,
             Step::Fail(e) => Next::Fail(e),
@@ -116,7 +118,7 @@ pub trait Transport {
 /// went. It never waits for another caller's fetch.
 pub fn fetch_with<F>(buf: &mut [u8], fetch: F) -> impl Transport
 where
-    F: AsyncFnMut(&mut [u8]) -> FetchOutcome<'_>,
+    F: AsyncFnMut(&mut [u8]) -> FetchOutcome,
 {
     FetchWith { buf, fetch }
 }
@@ -128,7 +130,7 @@ struct FetchWith<'b, F> {
 
 impl<F> Transport for FetchWith<'_, F>
 where
-    F: AsyncFnMut(&mut [u8]) -> FetchOutcome<'_>,
+    F: AsyncFnMut(&mut [u8]) -> FetchOutcome,
 {
     async fn fetch<const N: usize, T: KeyTable, C: CacheCell<N, T>>(
         &mut self,
@@ -138,7 +140,7 @@ where
     ) {
         let outcome = (self.fetch)(self.buf).await;
         // A failure is not final: the next round may still serve stale keys.
-        let _ = cell.with(|cache| cache.complete(ticket, now, outcome));
+        let _ = cell.with(|cache| cache.complete(ticket, now, self.buf, outcome));
     }
 
     async fn wait(&mut self) -> bool {
@@ -168,11 +170,12 @@ const ROUNDS: usize = 3;
 /// // An async HTTP GET of the JWK Set into `buf` goes in the closure.
 /// let mut fetch = driver::fetch_with(&mut jwks_buf, async |buf: &mut [u8]| {
 ///     buf[..JWKS.len()].copy_from_slice(JWKS);
-///     FetchOutcome::received(buf, JWKS.len(), None)
+///     FetchOutcome::Document { len: JWKS.len(), max_age: None }
 /// });
 /// let mut token_buf = [0u8; 1024];
 /// let token = UntrustedToken::parse(TOKEN, &mut token_buf)?;
-/// let verifying = driver::verify(&mut cache, &mut fetch, token, &Policy::new(), now);
+/// let policy = Policy::new();
+/// let verifying = driver::verify(&mut cache, &mut fetch, token, &policy, now);
 /// // Any executor runs it; this fetch never suspends, so one poll completes it.
 /// let waker = core::task::Waker::noop();
 /// let polled = core::pin::pin!(verifying).poll(&mut core::task::Context::from_waker(waker));
@@ -237,9 +240,7 @@ where
 
 /// Runs a driver future whose transport never suspends (a blocking fetch) to completion: it
 /// completes on its first poll.
-pub(crate) fn run_blocking<R>(
-    future: impl Future<Output = Result<R, Error>>,
-) -> Result<R, Error> {
+pub(crate) fn run_blocking<R>(future: impl Future<Output = Result<R, Error>>) -> Result<R, Error> {
     match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
         Poll::Ready(result) => result,
         Poll::Pending => Err(Error::JwksFetchFailed),
@@ -251,7 +252,7 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
     /// convenience for single-threaded callers (firmware main loops, CLIs).
     ///
     /// `fetch` writes the JWK Set into the buffer it is given (`jwks_buf`) and says how it
-    /// went, usually with [`FetchOutcome::received`].
+    /// went: [`FetchOutcome::Document`] with the document's length, or why not.
     ///
     /// ```
     /// # const JWKS: &[u8] = br#"{"keys":[{"kty":"EC","crv":"P-256",
@@ -269,7 +270,7 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
     /// let verified = cache.verify_blocking(token, &Policy::new(), now, &mut jwks_buf, |buf| {
     ///     // A blocking HTTP GET of the JWK Set into `buf` goes here.
     ///     buf[..JWKS.len()].copy_from_slice(JWKS);
-    ///     FetchOutcome::received(buf, JWKS.len(), None)
+    ///     FetchOutcome::Document { len: JWKS.len(), max_age: None }
     /// })?;
     /// assert!(verified.claims().iss().is_some_and(|iss| iss.eq_str("joe")));
     /// # Ok::<(), jwtgate::Error>(())
@@ -283,7 +284,7 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
         policy: &Policy<'_>,
         now: u64,
         jwks_buf: &mut [u8],
-        mut fetch: impl FnMut(&mut [u8]) -> FetchOutcome<'_>,
+        mut fetch: impl FnMut(&mut [u8]) -> FetchOutcome,
     ) -> Result<Verified<'b>, Error> {
         let mut transport = fetch_with(jwks_buf, async |buf: &mut [u8]| fetch(buf));
         run_blocking(verify(self, &mut transport, token, policy, now))
@@ -301,7 +302,7 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
         policy: &Policy<'_>,
         now: u64,
         jwks_buf: &mut [u8],
-        fetch: impl AsyncFnMut(&mut [u8]) -> FetchOutcome<'_>,
+        fetch: impl AsyncFnMut(&mut [u8]) -> FetchOutcome,
     ) -> Result<Verified<'b>, Error> {
         verify(self, &mut fetch_with(jwks_buf, fetch), token, policy, now).await
     }

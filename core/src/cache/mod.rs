@@ -28,8 +28,6 @@ mod state;
 pub use self::policy::CachePolicy;
 #[cfg(feature = "critical-section")]
 pub use self::shared::SharedCache;
+pub use self::state::{CacheCounters, FetchOutcome, FetchTicket, Freshness, JwksCache, Remembered};
 #[cfg(feature = "_test-hooks")]
 pub use self::state::{Lookup, Step};
-pub use self::state::{
-    CacheCounters, FetchOutcome, FetchTicket, Freshness, JwksCache, Remembered,
-};

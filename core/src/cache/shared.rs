@@ -58,7 +58,7 @@ impl<const N: usize, T: KeyTable> SharedCache<N, T> {
         policy: &Policy<'_>,
         now: u64,
         jwks_buf: &mut [u8],
-        mut fetch: impl FnMut(&mut [u8]) -> FetchOutcome<'_>,
+        mut fetch: impl FnMut(&mut [u8]) -> FetchOutcome,
     ) -> Result<Verified<'b>, Error> {
         let mut transport = fetch_with(jwks_buf, async |buf: &mut [u8]| fetch(buf));
         run_blocking(driver::verify(
@@ -87,7 +87,7 @@ impl<const N: usize, T: KeyTable> SharedCache<N, T> {
         now: u64,
         jwks_buf: &mut [u8],
         table: &mut T,
-        mut fetch: impl FnMut(&mut [u8]) -> FetchOutcome<'_>,
+        mut fetch: impl FnMut(&mut [u8]) -> FetchOutcome,
     ) -> Result<Verified<'b>, Error>
     where
         T: Clone,

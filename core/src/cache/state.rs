@@ -44,13 +44,16 @@ pub struct FetchTicket {
     id: u32,
 }
 
-/// What a fetch produced, reported back with [`JwksCache::complete`].
-#[derive(Clone, Copy, Debug)]
-pub enum FetchOutcome<'d> {
-    /// A JWK Set document, and the response's `max-age` if it had one.
+/// What a fetch produced, reported back with [`JwksCache::complete`] beside the buffer the
+/// document was written into. It borrows nothing, so a fetch closure can return it whether it
+/// is passed inline or kept in a variable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FetchOutcome {
+    /// A JWK Set document: the first `len` bytes of the buffer. The response's `max-age`, if
+    /// it had one.
     Document {
-        /// The response body.
-        body: &'d [u8],
+        /// The document's length in the buffer.
+        len: usize,
         /// `Cache-Control: max-age`, in seconds.
         max_age: Option<u64>,
     },
@@ -63,17 +66,6 @@ pub enum FetchOutcome<'d> {
     TooLarge,
     /// The fetch failed: connect, timeout, status, redirect, truncated body...
     Failed,
-}
-
-impl<'d> FetchOutcome<'d> {
-    /// The first `len` bytes of `buf` as a document ([`FetchOutcome::TooLarge`] if `len`
-    /// overruns `buf`): the usual way a fetch into a caller buffer reports success.
-    pub fn received(buf: &'d [u8], len: usize, max_age: Option<u64>) -> Self {
-        match buf.get(..len) {
-            Some(body) => FetchOutcome::Document { body, max_age },
-            None => FetchOutcome::TooLarge,
-        }
-    }
 }
 
 /// What [`JwksCache::lookup_verified`] found.
@@ -400,7 +392,9 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
     }
 
     /// Reports how the fetch behind `ticket` went: what a
-    /// [`Transport`](super::driver::Transport) calls once its fetch is over.
+    /// [`Transport`](super::driver::Transport) calls once its fetch is over. `buf` holds the
+    /// document of a [`FetchOutcome::Document`] (a `len` past its end is
+    /// [`Error::JwksInvalid`], as [`FetchOutcome::TooLarge`]); other outcomes ignore it.
     ///
     /// # Errors
     /// The error a request should see for this fetch ([`Error::JwksFetchFailed`] or
@@ -411,16 +405,18 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
         &mut self,
         ticket: FetchTicket,
         now: u64,
-        outcome: FetchOutcome<'_>,
+        buf: &[u8],
+        outcome: FetchOutcome,
     ) -> Result<LoadReport, Error> {
         if self.in_flight.is_none_or(|f| f.id != ticket.id) {
             return Err(Error::JwksFetchFailed);
         }
         self.in_flight = None;
         let result = match outcome {
-            FetchOutcome::Document { body, max_age } => {
-                self.keys.load(body).map(|report| (report, max_age))
-            }
+            FetchOutcome::Document { len, max_age } => match buf.get(..len) {
+                Some(body) => self.keys.load(body).map(|report| (report, max_age)),
+                None => Err(Error::JwksInvalid),
+            },
             FetchOutcome::NotModified { max_age } if self.fresh_until.is_some() => {
                 Ok((LoadReport::default(), max_age))
             }

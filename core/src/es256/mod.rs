@@ -42,9 +42,9 @@ use sha2::{Digest as _, Sha256};
 
 pub use self::key::Es256Key;
 use self::point::Jacobian;
+pub(crate) use self::table::TableRef;
 pub(crate) use self::table::sealed;
 pub use self::table::{Boxed, KeyTable, LargeTable, NoTable, SmallTable, TablePtr};
-pub(crate) use self::table::TableRef;
 use crate::Error;
 
 pub(crate) fn verify_no_table(

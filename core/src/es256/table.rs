@@ -23,7 +23,7 @@ use crate::Error;
 pub trait KeyTable: sealed::Table {}
 
 pub(crate) mod sealed {
-    use super::{Es256Key, KeyTable, TableRef};
+    use super::{Error, Es256Key, KeyTable, TableRef};
 
     /// The table operations, private to jwtgate (public only to its own tests).
     pub trait Table: Sized {
@@ -43,6 +43,11 @@ pub(crate) mod sealed {
         fn table_ref(&self) -> TableRef<'_>;
         /// The copy a locked cache takes out of the slot.
         fn detach(&self) -> Self::Detached;
+        /// Checks a raw `r || s` signature over `message` with `key`, using the table when it
+        /// was built for `key` and the table-free path otherwise.
+        fn verify(&self, key: &Es256Key, message: &[u8], signature: &[u8]) -> Result<(), Error> {
+            self.table_ref().verify(key, message, signature)
+        }
     }
 }
 
@@ -232,7 +237,9 @@ impl<P: TablePtr> sealed::Table for Boxed<P> {
     }
 
     fn table_ref(&self) -> TableRef<'_> {
-        self.0.as_ref().map_or(TableRef::None, |t| t.get().table_ref())
+        self.0
+            .as_ref()
+            .map_or(TableRef::None, |t| t.get().table_ref())
     }
 
     fn detach(&self) -> Self {
