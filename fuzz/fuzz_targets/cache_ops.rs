@@ -26,7 +26,7 @@
 use std::sync::OnceLock;
 
 use arbitrary::Arbitrary;
-use jwtgate::__testing::{Step, Table as _, parse};
+use jwtgate::__testing::{Step, parse};
 use jwtgate::{
     Algorithm, CachePolicy, Error, FetchOutcome, FetchTicket, JsonStr, KeyTable, NoTable, Policy,
     SharedCache, SmallTable, UntrustedToken,

@@ -1,4 +1,4 @@
-//! Prometheus metrics for a [`Verifier`](crate::Verifier), with the names DESIGN.md fixes.
+//! Prometheus metrics for a verifier, with the names DESIGN.md fixes.
 //!
 //! Cache metrics are read from the core's counters at scrape time (one source of truth);
 //! verification outcomes and latency are recorded here. Labels are catalog codes, so
@@ -15,7 +15,6 @@ use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::histogram::Histogram;
-use prometheus_client::registry::Registry;
 
 /// Verification outcomes and latency.
 #[derive(Clone)]
@@ -76,16 +75,34 @@ fn codes() -> impl Iterator<Item = &'static str> {
     std::iter::once("ok").chain(Error::ALL.iter().map(|e| e.code()))
 }
 
-/// Encodes all of a verifier's metrics as Prometheus/OpenMetrics text.
-#[derive(Debug)]
-pub(crate) struct VerifierCollector {
-    pub(crate) verifier: crate::Verifier,
+/// What a scrape reads from the cache, at scrape time.
+pub(crate) struct Snapshot {
+    /// The JWKS cache's counters.
+    pub(crate) cache: CacheCounters,
+    /// The verified-token cache's hits and misses.
+    pub(crate) tokens: (u64, u64),
+    /// Usable keys held.
+    pub(crate) keys: usize,
 }
 
-impl Collector for VerifierCollector {
+/// Encodes all of a verifier's metrics as Prometheus/OpenMetrics text: the cache's counters
+/// from `snapshot`, read at scrape time, and the recorded `metrics`.
+pub(crate) struct VerifierCollector<F> {
+    pub(crate) snapshot: F,
+    pub(crate) metrics: Metrics,
+}
+
+impl<F> fmt::Debug for VerifierCollector<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifierCollector").finish_non_exhaustive()
+    }
+}
+
+impl<F: Fn() -> Snapshot + Send + Sync + 'static> Collector for VerifierCollector<F> {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), fmt::Error> {
-        let c: CacheCounters = self.verifier.counters();
-        let (token_hits, token_misses) = self.verifier.token_cache_counters();
+        let snapshot = (self.snapshot)();
+        let c: CacheCounters = snapshot.cache;
+        let (token_hits, token_misses) = snapshot.tokens;
         let counters: [(&str, &str, u64); 8] = [
             (
                 "jwtgate_jwks_cache_hits",
@@ -149,7 +166,7 @@ impl Collector for VerifierCollector {
             ConstCounter::new(value).encode(family.encode_family(&[("result", result)])?)?;
         }
 
-        let keys = ConstGauge::new(i64::try_from(self.verifier.key_count()).unwrap_or(i64::MAX));
+        let keys = ConstGauge::new(i64::try_from(snapshot.keys).unwrap_or(i64::MAX));
         keys.encode(encoder.encode_descriptor(
             "jwtgate_jwks_keys",
             "Usable keys held.",
@@ -157,7 +174,7 @@ impl Collector for VerifierCollector {
             keys.metric_type(),
         )?)?;
 
-        let metrics = self.verifier.metrics();
+        let metrics = &self.metrics;
         let verifications = Family::<[(&str, &str); 1], Counter>::default();
         let mut family = encoder.encode_descriptor(
             "jwtgate_verifications",
@@ -176,24 +193,5 @@ impl Collector for VerifierCollector {
             metrics.latency.metric_type(),
         )?)?;
         Ok(())
-    }
-}
-
-impl crate::Verifier {
-    /// A registry exposing this verifier's metrics (add your own beside them).
-    pub fn registry(&self) -> Registry {
-        let mut registry = Registry::default();
-        registry.register_collector(Box::new(VerifierCollector {
-            verifier: self.clone(),
-        }));
-        registry
-    }
-
-    /// The metrics as Prometheus/OpenMetrics text, for a `/metrics` endpoint.
-    pub fn encode_metrics(&self) -> String {
-        let mut text = String::new();
-        // Writing to a String cannot fail.
-        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry());
-        text
     }
 }

@@ -17,11 +17,12 @@ use jwtgate::{
     CacheCounters, CacheEpoch, CachePolicy, Error, FetchTicket, Freshness, Hs256Secret, JwksCache,
     KeyTable, Policy, Remembered, TokenCache, TokenDigest, UntrustedToken, Verified,
 };
+use prometheus_client::registry::Registry;
 use tokio::sync::Notify;
 
 use crate::claims::AuthClaims;
 use crate::fetch::{FetchConfig, FetchError, Fetched, JwksFetcher};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, Snapshot, VerifierCollector};
 use crate::table::ServerTable;
 
 /// Keys held by a [`Verifier`]: Azure AD publishes about 10, Supabase 1-3.
@@ -212,6 +213,41 @@ impl Verifier {
             .state
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A registry exposing this verifier's metrics (add your own beside them).
+    pub fn registry(&self) -> Registry {
+        // Weak, so a registry kept by the application does not keep the verifier alive.
+        let shared = Arc::downgrade(&self.shared);
+        let snapshot = move || match shared.upgrade() {
+            Some(shared) => {
+                let verifier = Verifier { shared };
+                Snapshot {
+                    cache: verifier.counters(),
+                    tokens: verifier.token_cache_counters(),
+                    keys: verifier.key_count(),
+                }
+            }
+            None => Snapshot {
+                cache: CacheCounters::default(),
+                tokens: (0, 0),
+                keys: 0,
+            },
+        };
+        let mut registry = Registry::default();
+        registry.register_collector(Box::new(VerifierCollector {
+            snapshot,
+            metrics: self.shared.metrics.clone(),
+        }));
+        registry
+    }
+
+    /// The metrics as Prometheus/OpenMetrics text, for a `/metrics` endpoint.
+    pub fn encode_metrics(&self) -> String {
+        let mut text = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry());
+        text
     }
 
     /// The cache's counters.

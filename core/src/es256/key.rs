@@ -35,7 +35,10 @@ impl Es256Key {
     /// # Errors
     /// [`Error::SignatureInvalid`] for any failure, with no further detail.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), Error> {
-        super::verify_no_table(self, message, signature)
+        let q = self.affine().ok_or(Error::SignatureInvalid)?;
+        super::ecdsa::verify_with(message, signature, |u1, u2| {
+            super::comb::mul_none(u1, u2, &q)
+        })
     }
 
     /// The uncompressed SEC1 encoding, for fingerprints.
@@ -45,7 +48,7 @@ impl Es256Key {
 
     /// The point's affine coordinates as field elements.
     pub(crate) fn affine(&self) -> Option<Affine> {
-        super::affine_of(&self.key)
+        super::ecdsa::affine_of(&self.key)
     }
 
     /// Wraps a key from the `p256` crate (jwtgate's own tests only: p256 is not part of the

@@ -9,8 +9,9 @@ use core::fmt;
 
 use jwtgate_p256_table::{Affine, FieldElement};
 
+use super::comb;
+use super::ecdsa::verify_with;
 use super::key::Es256Key;
-use super::{comb, verify_no_table, verify_with};
 use crate::Error;
 
 /// Per-key precomputation for ES256 verification, stored in each key slot of a
@@ -23,7 +24,9 @@ use crate::Error;
 pub trait KeyTable: sealed::Table {}
 
 pub(crate) mod sealed {
-    use super::{Error, Es256Key, KeyTable, TableRef};
+    use crate::Error;
+    use crate::es256::key::Es256Key;
+    use crate::es256::table::{KeyTable, TableRef};
 
     /// The table operations, private to jwtgate (public only to its own tests).
     pub trait Table: Sized {
@@ -80,7 +83,7 @@ impl TableRef<'_> {
             TableRef::Large(t) if t.is_for(key) => verify_with(message, signature, |u1, u2| {
                 comb::mul_large(u1, u2, &t.rows)
             }),
-            _ => verify_no_table(key, message, signature),
+            _ => key.verify(message, signature),
         }
     }
 }
