@@ -3,14 +3,14 @@
 # issue's anchor was: each server pinned to core 0, `wrk -t2 -c64 -d15s --latency` pinned to
 # core 1, all on 127.0.0.1.
 #
-#   bench/load.sh                 # 3 rounds: both servers, one repeated token and distinct tokens
-#   ROUNDS=5 bench/load.sh        # as recorded in the README
+#   benches/load.sh                 # 3 rounds: both servers, one repeated token and distinct tokens
+#   ROUNDS=5 benches/load.sh        # as recorded in the README
 #
 # Each round runs all four measurements back to back, and the figures are each one's median
 # over the rounds: on a shared machine the speed drifts by 20-30% over minutes, and
 # interleaving keeps both servers under the same drift.
 #
-# Baseline: bench/anchor, the anchor rebuilt: axum 0.7 + jwt-authorizer 0.15
+# Baseline: benches/anchor, the anchor rebuilt: axum 0.7 + jwt-authorizer 0.15
 # (jsonwebtoken 9, ring), recorded there at ~11,400 requests/s, p50 5.7 ms, p99 6.7 ms. Both
 # servers fetch their keys from jwtgate's development issuer and verify the same ES256 tokens
 # (Supabase-shaped claims; `iss`, `aud` and `exp` checked). Goals: >= 1.5x the baseline's
@@ -27,9 +27,9 @@ ANCHOR_PORT="${ANCHOR_PORT:-18481}"
 command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
 
 cargo build --release -q -p jwtgate-cli
-cargo build --release -q --locked --manifest-path bench/anchor/Cargo.toml
+cargo build --release -q --locked --manifest-path benches/anchor/Cargo.toml
 BIN="${CARGO_TARGET_DIR:-target}/release/jwtgate"
-ANCHOR="${CARGO_TARGET_DIR:-bench/anchor/target}/release/jwtgate-load-anchor"
+ANCHOR="${CARGO_TARGET_DIR:-benches/anchor/target}/release/jwtgate-load-anchor"
 WORK="$(mktemp -d)"
 SERVER=
 BASELINE=
