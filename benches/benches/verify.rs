@@ -16,7 +16,10 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use jwtgate::{KeySet, KeyTable, LargeTable, NoTable, Policy, SmallTable, UntrustedToken};
+use jwtgate::{
+    Algorithm, Es256Key, Key, KeySet, KeyTable, LargeTable, NoTable, Policy, SmallTable,
+    UntrustedToken,
+};
 use jwtgate_bench::{AUD, Fixture, ISS, KID, NOW, fixture};
 
 struct Counting;
@@ -221,9 +224,17 @@ fn loaded<T: KeyTable>(f: &Fixture) -> Box<KeySet<4, T>> {
         "KeySet<4, {}>::load (one key, table built): {:.2} ms, {} B per key",
         std::any::type_name::<T>().rsplit("::").next().unwrap_or(""),
         started.elapsed().as_secs_f64() * 1e3,
-        T::BYTES
+        // The table lives in its key slot: its size is the per-key cost.
+        size_of::<T>()
     );
     keys
+}
+
+/// The fixture's public key.
+fn es256_key(f: &Fixture) -> Es256Key {
+    let (x, y) = f.sec1[1..].split_at(32);
+    let coordinate = |c: &[u8]| <[u8; 32]>::try_from(c).expect("32 bytes");
+    Es256Key::from_coordinates(&coordinate(x), &coordinate(y)).expect("on the curve")
 }
 
 fn print_table(rows: &[(String, f64, f64, f64)], token_len: usize, rounds: u64) {
@@ -277,6 +288,14 @@ fn main() {
         ..Default::default()
     };
     let p256_sig = p256::ecdsa::Signature::from_slice(&f.signature).expect("signature");
+    let components = std::env::var_os("JWTGATE_BENCH_COMPONENTS").is_some();
+    // The component rows' key with its LargeTable, in a set of its own (built only for them).
+    let component_set = components.then(|| {
+        let mut set = Box::new(KeySet::<1, LargeTable>::new());
+        let key = Key::es256(None, es256_key(&f)).expect("no kid");
+        set.push(key).expect("room for one key");
+        set
+    });
 
     let mut rows = vec![
         jwtgate_row(
@@ -308,13 +327,14 @@ fn main() {
             .is_ok()
         }),
     ];
-    if std::env::var_os("JWTGATE_BENCH_COMPONENTS").is_some() {
+    if let Some(large_set) = &component_set {
         use base64ct::Encoding as _;
         let f = &f;
         // Where a jwtgate verify spends its time.
-        let key = jwtgate::Es256Key::from_p256(f.verifying_key);
-        let mut large_table = Box::new(LargeTable::EMPTY);
-        large_table.build(&key);
+        let key = es256_key(f);
+        let large_key = large_set
+            .select(None, Algorithm::Es256)
+            .expect("the set's one key");
         let mut buf = vec![0u8; 2048];
         rows.extend([
             row("component: parse (split, base64, header JSON)", move || {
@@ -333,12 +353,13 @@ fn main() {
                 },
             ),
             row("component: LargeTable signature check", move || {
-                large_table
-                    .verify(&key, &f.signing_input, &f.signature)
+                large_key
+                    .verify_es256(&f.signing_input, &f.signature)
                     .is_ok()
             }),
+            // `Es256Key::verify` is the table-free path (`NoTable`).
             row("component: NoTable signature check", move || {
-                NoTable.verify(&key, &f.signing_input, &f.signature).is_ok()
+                key.verify(&f.signing_input, &f.signature).is_ok()
             }),
             row("component: SHA-256 of the signing input", || {
                 use sha2::Digest as _;

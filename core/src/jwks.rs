@@ -96,17 +96,16 @@ impl<const N: usize, T: KeyTable> KeySet<N, T> {
     /// 1-2 ms per new key on a server).
     ///
     /// Unusable and unsupported keys are skipped, and usable keys past `N` are dropped; both
-    /// are counted in the report. On error the held keys are left untouched.
+    /// are counted in the report. A well-formed set is authoritative: one with no usable key
+    /// (`{"keys":[]}`, or only key types jwtgate does not verify) empties the set, because
+    /// emptying or replacing the set is how an issuer revokes a key. On error the held keys
+    /// are left untouched.
     ///
     /// # Errors
-    /// [`Error::JwksInvalid`] if the document is not a strict JSON object with a `keys` array,
-    /// or has no usable key.
+    /// [`Error::JwksInvalid`] if the document is not a strict JSON object whose `keys` member
+    /// is an array of JSON objects.
     pub fn load(&mut self, document: &[u8]) -> Result<LoadReport, Error> {
         let keys = jwk_entries(document)?;
-        // First pass decides; the held keys are only touched once success is certain.
-        if !keys.clone().any(|jwk| parse_jwk(jwk).is_ok()) {
-            return Err(Error::JwksInvalid);
-        }
         self.keys.clear();
         let mut report = LoadReport::default();
         for jwk in keys {
@@ -320,13 +319,20 @@ pub enum Verdict {
     Unusable(Unusable),
 }
 
+/// The JWKs of a well-formed JWK Set: a strict JSON object whose `keys` member is an array of
+/// JSON objects (RFC 7517 §5). Anything else is not a key set, and never replaces one.
 fn jwk_entries(document: &[u8]) -> Result<json::Elements<'_>, Error> {
     let root = json::parse(document, JWKS_MAX_DEPTH).map_err(|_| Error::JwksInvalid)?;
     let keys = root
         .as_object()
         .and_then(|o| o.get("keys"))
-        .and_then(Value::as_array);
-    keys.map(|k| k.iter()).ok_or(Error::JwksInvalid)
+        .and_then(Value::as_array)
+        .ok_or(Error::JwksInvalid)?;
+    if keys.iter().all(|jwk| jwk.as_object().is_some()) {
+        Ok(keys.iter())
+    } else {
+        Err(Error::JwksInvalid)
+    }
 }
 
 /// The outcome of looking a token's key up.

@@ -69,9 +69,9 @@ enum Doc {
     One,
     /// k1 and k2 (after a rotation).
     Rotated,
-    /// Only unusable keys.
+    /// Only unusable keys (a well-formed set: it installs, holding no key).
     Unusable,
-    /// `{"keys":[]}`
+    /// `{"keys":[]}` (a revocation: it installs, holding no key).
     Empty,
 }
 
@@ -289,7 +289,9 @@ fn quoted(kid: Option<&str>) -> Option<String> {
 
 /// The `kid` a lookup takes, parsed from its quoted text.
 fn as_kid(quoted: &Option<String>) -> Option<JsonStr<'_>> {
-    let value = quoted.as_ref().map(|q| parse(q.as_bytes(), 0).expect("kid"));
+    let value = quoted
+        .as_ref()
+        .map(|q| parse(q.as_bytes(), 0).expect("kid"));
     value.and_then(|v| v.as_str())
 }
 
@@ -338,7 +340,10 @@ impl<T: KeyTable + Clone> World<T> {
 
     fn check_ready(&self, kid: Kid, served_kid: &Option<String>, stale: bool, own_table: bool) {
         let now = self.now;
-        assert!(own_table, "kid {served_kid:?} served with another key's table");
+        assert!(
+            own_table,
+            "kid {served_kid:?} served with another key's table"
+        );
         let fresh_until = self.model.fresh_until.expect("served from a cold cache");
         assert!(
             now < fresh_until.saturating_add(self.model.policy.stale_if_error),
@@ -489,7 +494,11 @@ impl<T: KeyTable + Clone> World<T> {
                 let quoted_kid = quoted(kid);
                 if let Ok(r) = c.keys().select(as_kid(&quoted_kid), Algorithm::Es256) {
                     assert!(kid.is_none_or(|k| r.kid() == Some(k)));
-                    assert!(r.__has_own_table(), "kid {:?}: table of another key", r.kid());
+                    assert!(
+                        r.__has_own_table(),
+                        "kid {:?}: table of another key",
+                        r.kid()
+                    );
                 }
             }
         });

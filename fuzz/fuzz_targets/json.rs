@@ -37,7 +37,11 @@ fn walk(v: Value<'_>, m: &J) -> usize {
             check_str(s, text, raw.len());
             assert_eq!(s.as_plain().is_none(), *escaped);
             if !escaped {
-                assert_eq!(s.as_plain(), Some(raw.as_str()), "as_plain is the source text");
+                assert_eq!(
+                    s.as_plain(),
+                    Some(raw.as_str()),
+                    "as_plain is the source text"
+                );
             }
             // The string's source text (as the model read it) re-parses to this very string.
             let quoted = format!("\"{raw}\"");

@@ -1,8 +1,9 @@
 //! A JWK Set: `KeySet::<4>::load` and `inspect` on arbitrary bytes.
 //!
 //! Checks: no panic; a failed load leaves the previously loaded set exactly as it was; load
-//! succeeds exactly when the model finds a JWK Set with a usable key, keeping the model's
-//! first four usable keys in document order, with the model's skipped/overflow counts;
+//! succeeds exactly when the model finds a well-formed JWK Set (an object whose `keys` is an
+//! array of objects; one with no usable key empties the set), keeping the model's first four
+//! usable keys in document order, with the model's skipped/overflow counts;
 //! `inspect::<4>` and `inspect::<1>` list every entry with the model's verdict for a set of
 //! that capacity (unusable; usable but over capacity; held but its kid shared with another
 //! held key; usable) and the entry's `kid`, `kty`, `crv` and `alg` strings; key selection by
@@ -13,8 +14,8 @@ use std::sync::OnceLock;
 
 use jwtgate::__testing::parse;
 use jwtgate::{Algorithm, Error, JsonStr, KeySet, Verdict, inspect};
-use jwtgate_fuzz::model::{self, J};
 use jwtgate_fuzz::fixtures;
+use jwtgate_fuzz::model::{self, J};
 use libfuzzer_sys::fuzz_target;
 
 /// The verdict the model reaches for each entry of a JWK Set loaded into `n` slots.

@@ -42,7 +42,12 @@ fn check(data: &[u8], buf: &mut [u8]) -> Option<(Algorithm, Option<String>)> {
                 fetched = true;
                 FetchOutcome::Failed
             });
-            assert_eq!(fetched, t.alg().needs_key_set(), "fetched for {:?}", t.alg());
+            assert_eq!(
+                fetched,
+                t.alg().needs_key_set(),
+                "fetched for {:?}",
+                t.alg()
+            );
             if fetched {
                 assert_eq!(verdict.map(|_| ()), Err(Error::JwksFetchFailed));
             }

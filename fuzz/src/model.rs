@@ -457,17 +457,19 @@ pub fn jwk(v: &J) -> Result<MKey, ()> {
     Ok(MKey { kid, x, y, key })
 }
 
-/// The entries of a JWK Set document (`None`: not a JWK Set at all).
+/// The entries of a JWK Set document (`None`: not a JWK Set at all). RFC 7517 §5: a JSON
+/// object whose `keys` member is an array of JWKs, which are JSON objects.
 pub fn jwks_entries(doc: &[u8]) -> Option<Vec<J>> {
     let root = parse(doc, 16).ok()?;
     match root.get("keys")? {
-        J::Arr(a) => Some(a.clone()),
+        J::Arr(a) if a.iter().all(|e| matches!(e, J::Obj(_))) => Some(a.clone()),
         _ => None,
     }
 }
 
 /// What loading a JWK Set into `N` slots gives: the keys kept, skipped and overflow counts,
-/// or `None` when jwtgate must refuse the document (not a set, or no usable key).
+/// or `None` when jwtgate must refuse the document (not a set). A well-formed set is
+/// authoritative even with no usable key: it empties the key set (a revocation).
 pub fn jwks_load(doc: &[u8], n: usize) -> Option<(Vec<MKey>, usize, usize)> {
     let entries = jwks_entries(doc)?;
     let mut keys = Vec::new();
@@ -478,9 +480,6 @@ pub fn jwks_load(doc: &[u8], n: usize) -> Option<(Vec<MKey>, usize, usize)> {
             Ok(_) => overflow += 1,
             Err(()) => skipped += 1,
         }
-    }
-    if keys.is_empty() && overflow == 0 {
-        return None;
     }
     Some((keys, skipped, overflow))
 }

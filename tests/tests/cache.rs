@@ -259,6 +259,42 @@ fn unknown_kid_refetches_once_per_interval_never_more() {
 }
 
 #[test]
+fn an_emptied_set_revokes_every_key_within_the_ttl() {
+    // Warm, within the ttl, then a refetch (here an unknown kid's) finds the set emptied:
+    // that is how an issuer revokes a key, and it takes effect at once.
+    let mut h = Harness::warm(CachePolicy::DEFAULT, T0);
+    assert_eq!(h.step(T0 + 10, Some("a")), ready("a"));
+    assert_eq!(h.step(T0 + 11, Some("new")), S::Fetch);
+    let empty = br#"{"keys":[]}"#;
+    let outcome = FetchOutcome::Document {
+        len: empty.len(),
+        max_age: None,
+    };
+    let report = h.complete(T0 + 11, empty, outcome).unwrap();
+    assert_eq!(report.loaded, 0);
+    assert!(h.cache.keys().is_empty());
+    assert_eq!(h.cache.freshness(T0 + 11), Freshness::Fresh);
+    for t in [T0 + 12, T0 + 40] {
+        assert_eq!(h.step(t, Some("a")), S::Fail(Error::KeyNotFound), "at {t}");
+    }
+    // The missing kid may refetch once per unknown-kid interval; the set is still empty.
+    assert_eq!(h.step(T0 + 41, Some("a")), S::Fetch);
+    h.complete(T0 + 41, empty, outcome).unwrap();
+    assert_eq!(h.step(T0 + 42, Some("a")), S::Fail(Error::KeyNotFound));
+    assert_eq!(h.cache.counters().empty_sets, 2);
+    // Only key types jwtgate does not verify: just as authoritative.
+    let mut h = Harness::warm(CachePolicy::DEFAULT, T0);
+    assert_eq!(h.step(T0 + 11, Some("new")), S::Fetch);
+    let rsa = br#"{"keys":[{"kty":"RSA","kid":"a","n":"AQAB","e":"AQAB"}]}"#;
+    let outcome = FetchOutcome::Document {
+        len: rsa.len(),
+        max_age: None,
+    };
+    assert_eq!(h.complete(T0 + 11, rsa, outcome).map(|r| r.skipped), Ok(1));
+    assert_eq!(h.step(T0 + 12, Some("a")), S::Fail(Error::KeyNotFound));
+}
+
+#[test]
 fn an_ambiguous_kid_is_rejected_without_a_refetch() {
     let mut h = Harness::new(CachePolicy::DEFAULT);
     assert_eq!(h.step(T0, Some("dup")), S::Fetch);
@@ -286,15 +322,15 @@ fn an_invalid_set_leaves_a_servable_cache_intact() {
         Err(Error::JwksInvalid)
     );
     assert_eq!(h.step(T0 + 600, Some("b")), stale("b"));
-    // An empty set is just as invalid, and just as harmless.
+    // A `keys` array holding something other than JWK objects is no key set either.
     assert_eq!(h.step(T0 + 605, Some("a")), S::Fetch);
-    let empty = br#"{"keys":[]}"#;
+    let not_jwks = br#"{"keys":[1]}"#;
     let outcome = FetchOutcome::Document {
-        len: empty.len(),
+        len: not_jwks.len(),
         max_age: None,
     };
     assert_eq!(
-        h.complete(T0 + 605, empty, outcome),
+        h.complete(T0 + 605, not_jwks, outcome),
         Err(Error::JwksInvalid)
     );
     assert_eq!(h.cache.keys().keys().len(), 2);

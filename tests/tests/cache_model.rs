@@ -20,6 +20,8 @@ enum Outcome {
     Ok,
     Fail,
     Garbage,
+    /// A well-formed set with no usable key: the issuer revoked every key.
+    Revoke,
     /// Keep the ticket outstanding (a slow fetch).
     Hold,
 }
@@ -44,7 +46,7 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     let kid = prop_oneof![Just(Kid::Known), Just(Kid::Unknown), Just(Kid::None)];
-    let outcome = prop_oneof![4 => Just(Outcome::Ok), 3 => Just(Outcome::Fail), 1 => Just(Outcome::Garbage), 1 => Just(Outcome::Hold)];
+    let outcome = prop_oneof![4 => Just(Outcome::Ok), 3 => Just(Outcome::Fail), 1 => Just(Outcome::Garbage), 1 => Just(Outcome::Revoke), 1 => Just(Outcome::Hold)];
     prop_oneof![
         3 => prop_oneof![0..3u64, 0..120u64, 0..2000u64].prop_map(Op::Advance),
         2 => (prop_oneof![Just(Edge::Ttl), Just(Edge::Stale), Just(Edge::Cooldown)], -1..=1i8).prop_map(|(e, d)| Op::ToEdge(e, d)),
@@ -91,8 +93,10 @@ fn policy() -> impl Strategy<Value = CachePolicy> {
 /// What the policy allows, tracked independently of the implementation.
 #[derive(Debug, Default)]
 struct Model {
-    /// Servable keys exist and are fresh until this time.
+    /// A set is held and fresh until this time.
     fresh_until: Option<u64>,
+    /// The held set is a revocation (no usable key): nothing may be served from it.
+    revoked: bool,
     /// The end of the current failure cooldown.
     cooldown_until: u64,
     last_unknown_kid_fetch: Option<u64>,
@@ -191,6 +195,15 @@ impl World {
                 },
             ),
             Outcome::Fail => self.cache.complete(ticket, now, &[], FetchOutcome::Failed),
+            Outcome::Revoke => self.cache.complete(
+                ticket,
+                now,
+                br#"{"keys":[]}"#,
+                FetchOutcome::Document {
+                    len: br#"{"keys":[]}"#.len(),
+                    max_age: None,
+                },
+            ),
             Outcome::Garbage => self.cache.complete(
                 ticket,
                 now,
@@ -206,6 +219,15 @@ impl World {
                 assert!(result.is_ok());
                 self.model.fresh_until = Some(now + self.policy.effective_ttl(Some(300)));
                 self.model.cooldown_until = 0;
+                self.model.revoked = false;
+            }
+            // Authoritative: the set is replaced, fresh, and holds nothing.
+            Outcome::Revoke => {
+                assert_eq!(result.map(|r| r.loaded), Ok(0));
+                assert!(self.cache.keys().is_empty(), "a revocation kept old keys");
+                self.model.fresh_until = Some(now + self.policy.effective_ttl(None));
+                self.model.cooldown_until = 0;
+                self.model.revoked = true;
             }
             _ => {
                 assert!(result.is_err());
@@ -262,6 +284,7 @@ impl World {
                         );
                         assert_eq!(stale, self.now >= fresh_until);
                         assert!(!matches!(kid, Kid::Unknown));
+                        assert!(!self.model.revoked, "a key served from a revoked set");
                     }
                     Step::Fetch(ticket) => {
                         assert_eq!(
@@ -271,7 +294,7 @@ impl World {
                         );
                         let unknown = was_fresh;
                         assert!(
-                            !unknown || matches!(kid, Kid::Unknown),
+                            !unknown || matches!(kid, Kid::Unknown) || self.model.revoked,
                             "fresh cache fetched for a known kid"
                         );
                         self.fetch(ticket, outcome, unknown);

@@ -1293,15 +1293,32 @@ fn more_usable_keys_than_capacity_keeps_the_first_n_and_counts_overflow() {
 }
 
 #[test]
-fn a_set_without_usable_keys_is_jwks_invalid_and_keeps_the_old_keys() {
+fn a_well_formed_set_without_usable_keys_revokes_every_key() {
+    let t = token(HEADER, &payload());
+    let only_bad: Vec<String> = unusable_jwks().into_iter().map(|(j, _)| j).collect();
+    for (doc, skipped) in [(jwks(&only_bad), only_bad.len()), (jwks(&[]), 0)] {
+        let mut keys = KeySet::<4>::new();
+        keys.load(jwks(&[jwk(&signer(), r#""kid":"k1""#)]).as_bytes())
+            .expect("loads");
+        let report = keys.load(doc.as_bytes()).expect("a well-formed set loads");
+        assert_eq!((report.loaded, report.skipped), (0, skipped), "{doc}");
+        assert!(keys.is_empty(), "{doc}");
+        assert_eq!(
+            verdict_with(&t, &keys, &Policy::new(), NOW),
+            Err(Error::KeyNotFound)
+        );
+    }
+}
+
+#[test]
+fn a_malformed_set_is_jwks_invalid_and_keeps_the_old_keys() {
     let mut keys = KeySet::<4>::new();
     keys.load(jwks(&[jwk(&signer(), r#""kid":"k1""#)]).as_bytes())
         .expect("loads");
     let t = token(HEADER, &payload());
-    let only_bad: Vec<String> = unusable_jwks().into_iter().map(|(j, _)| j).collect();
     for doc in [
-        jwks(&only_bad),
-        jwks(&[]),
+        r#"{"keys":[1]}"#.to_owned(),
+        format!(r#"{{"keys":[{},"k"]}}"#, jwk(&signer(), "")),
         r#"{"keys":{}}"#.to_owned(),
         r#"{"keys":null}"#.to_owned(),
         r#"{"key":[]}"#.to_owned(),

@@ -41,7 +41,10 @@ fn report_on(source: &str, out: &mut String) -> u8 {
             return usage_exit(Usage(err.to_string()));
         }
         Err(err) => {
-            if let LoadError::Fetch(FetchError::Status(status)) = &err {
+            if let LoadError::Fetch(
+                FetchError::Status(status) | FetchError::Redirect { status, .. },
+            ) = &err
+            {
                 let _ = writeln!(out, "http status: {status}");
             }
             let _ = writeln!(out, "error: {err}");
@@ -131,7 +134,7 @@ fn report_on(source: &str, out: &mut String) -> u8 {
         let _ = writeln!(
             out,
             "error: no usable key: verification would fail with {}",
-            Error::JwksInvalid.code()
+            Error::KeyNotFound.code()
         );
         EXIT_REJECTED
     } else {

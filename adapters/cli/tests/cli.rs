@@ -455,15 +455,24 @@ fn invalid_key_sets_are_rejections_not_usage_errors() {
         ("garbage.json", "<html>not json</html>".to_owned()),
         ("no-keys.json", r#"{"keys":"none"}"#.to_owned()),
         ("duplicate.json", r#"{"keys":[],"keys":[]}"#.to_owned()),
-        (
-            "unusable.json",
-            r#"{"keys":[{"kty":"RSA","kid":"r","n":"AQAB","e":"AQAB"},{"kty":"oct","k":"AAAA"}]}"#
-                .to_owned(),
-        ),
+        ("not-objects.json", r#"{"keys":[1,"k"]}"#.to_owned()),
     ] {
         let path = scratch(name, document);
         let run = jwtgate(&["verify", "--jwks", path_str(&path), &token]);
         assert_rejected(&run, "ERR_AUTH_JWKS_INVALID");
+    }
+    // A well-formed set with no usable key is a key set that holds nothing (a revocation):
+    // the token's key is not found.
+    for (name, document) in [
+        ("empty.json", r#"{"keys":[]}"#),
+        (
+            "unusable.json",
+            r#"{"keys":[{"kty":"RSA","kid":"r","n":"AQAB","e":"AQAB"},{"kty":"oct","k":"AAAA"}]}"#,
+        ),
+    ] {
+        let path = scratch(name, document);
+        let run = jwtgate(&["verify", "--jwks", path_str(&path), &token]);
+        assert_rejected(&run, "ERR_AUTH_KEY_NOT_FOUND");
     }
 }
 
@@ -593,7 +602,7 @@ fn jwks_lists_usable_and_unusable_keys() {
     let run = jwtgate(&["jwks", path_str(&none)]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     assert!(run.stdout.contains("keys: 3 (0 usable)"));
-    assert!(run.stdout.contains("ERR_AUTH_JWKS_INVALID"));
+    assert!(run.stdout.contains("ERR_AUTH_KEY_NOT_FOUND"));
 }
 
 #[test]

@@ -100,6 +100,15 @@ impl Serve {
         }
     }
 
+    /// Polls `/readyz` until the key set is loaded (at most 10 s).
+    async fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.get("/readyz", None).await.status != 200 {
+            assert!(Instant::now() < deadline, "never ready");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     async fn auth(&self, token: &str) -> Answer {
         self.get("/auth", Some(token)).await
     }
@@ -432,6 +441,9 @@ async fn hs256_fallback_serves_during_an_outage() {
 async fn metrics_move_as_expected() {
     let issuer = DevIssuer::start().unwrap();
     let serve = Serve::start(&issuer, &[]);
+    // Once the background fetch has loaded the set, the first verdict is cached too (a
+    // request racing a cold cache stores nothing: there is no epoch to store it under).
+    serve.wait_ready().await;
     let token = issuer.mint(HOUR);
     assert_eq!(serve.auth(&token).await.status, 200);
     let hits_before = serve.metric("jwtgate_jwks_cache_hits_total").await;
@@ -588,4 +600,58 @@ async fn dev_issuer_on_loopback_warns_and_mints() {
     assert_eq!(minted.status, 200);
     let ok = serve.auth(minted.body.trim()).await;
     assert_eq!(ok.status, 200, "{}", ok.body);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_emptied_set_revokes_a_valid_key_within_the_ttl() {
+    let issuer = DevIssuer::start().unwrap();
+    let serve = Serve::start(&issuer, &["--ttl", "2"]);
+    serve.wait_ready().await;
+    let seen = issuer.mint(HOUR);
+    assert_eq!(serve.auth(&seen).await.status, 200);
+    // The issuer revokes its only key by publishing an empty set.
+    issuer.set_mode(Mode::Empty);
+    let never_seen = issuer.sign(&{
+        let mut c = issuer.claims(HOUR);
+        c["session_id"] = Value::from("another-session");
+        c
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let answer = serve.auth(&never_seen).await;
+        if answer.status == 401 {
+            assert_eq!(answer.code(), "ERR_AUTH_KEY_NOT_FOUND");
+            break;
+        }
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert!(Instant::now() < deadline, "the revoked key still verifies");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A token verified before the revocation is not answered from the token cache either.
+    assert_eq!(serve.auth(&seen).await.code(), "ERR_AUTH_KEY_NOT_FOUND");
+    assert_eq!(serve.get("/readyz", None).await.status, 503);
+    assert!(serve.metric("jwtgate_jwks_empty_sets_total").await >= 1.0);
+    assert_eq!(serve.metric("jwtgate_jwks_keys").await, 0.0);
+    // The issuer publishes keys again: served again.
+    issuer.set_mode(Mode::Up);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while serve.auth(&never_seen).await.status != 200 {
+        assert!(Instant::now() < deadline, "keys never came back");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    serve.wait_ready().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redirecting_endpoint_is_a_fetch_failure() {
+    let issuer = DevIssuer::start().unwrap();
+    issuer.set_mode(Mode::Redirect);
+    let serve = Serve::start(&issuer, &[]);
+    let answer = serve.auth(&issuer.mint(HOUR)).await;
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (503, "ERR_AUTH_JWKS_FETCH_FAILED")
+    );
+    assert!(answer.headers.contains_key("retry-after"));
+    assert_eq!(serve.get("/readyz", None).await.status, 503);
 }

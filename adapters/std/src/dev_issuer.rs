@@ -5,7 +5,8 @@
 //!
 //! - `GET /auth/v1/.well-known/jwks.json`: the JWK Set, with `Cache-Control: public,
 //!   max-age=N` and an `ETag` (a matching `If-None-Match` answers `304`);
-//! - `POST /dev/outage?mode=up|down|hang|garbage|huge`: simulate an outage (see [`Mode`]);
+//! - `POST /dev/outage?mode=up|down|hang|garbage|huge|empty|redirect`: simulate an outage or
+//!   a revocation (see [`Mode`]);
 //!   `GET /dev/outage` tells the current mode;
 //! - `POST /dev/rotate?keep=true|false`: sign with a new key, keeping the old one published
 //!   or dropping it.
@@ -41,7 +42,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, RETRY_AFTER};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, LOCATION, RETRY_AFTER};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -78,11 +79,26 @@ pub enum Mode {
     Garbage,
     /// Answer `200` with a 10 MiB streamed body (no `Content-Length`).
     Huge,
+    /// Answer `200` with a well-formed JWK Set holding no key: every key revoked.
+    Empty,
+    /// Answer `302 Found` pointing at another origin (on loopback; never followed).
+    Redirect,
 }
+
+/// Where [`Mode::Redirect`] points: another origin, on loopback, that nothing serves.
+pub const REDIRECT_TARGET: &str = "http://127.0.0.1:9/elsewhere/jwks.json";
 
 impl Mode {
     /// Every mode.
-    pub const ALL: [Mode; 5] = [Mode::Up, Mode::Down, Mode::Hang, Mode::Garbage, Mode::Huge];
+    pub const ALL: [Mode; 7] = [
+        Mode::Up,
+        Mode::Down,
+        Mode::Hang,
+        Mode::Garbage,
+        Mode::Huge,
+        Mode::Empty,
+        Mode::Redirect,
+    ];
 
     /// The lower-case name used by `/dev/outage?mode=`.
     pub const fn name(self) -> &'static str {
@@ -92,6 +108,8 @@ impl Mode {
             Mode::Hang => "hang",
             Mode::Garbage => "garbage",
             Mode::Huge => "huge",
+            Mode::Empty => "empty",
+            Mode::Redirect => "redirect",
         }
     }
 
@@ -102,6 +120,8 @@ impl Mode {
             Mode::Hang => 2,
             Mode::Garbage => 3,
             Mode::Huge => 4,
+            Mode::Empty => 5,
+            Mode::Redirect => 6,
         }
     }
 
@@ -111,6 +131,8 @@ impl Mode {
             2 => Mode::Hang,
             3 => Mode::Garbage,
             4 => Mode::Huge,
+            5 => Mode::Empty,
+            6 => Mode::Redirect,
             _ => Mode::Up,
         }
     }
@@ -538,6 +560,22 @@ async fn jwks(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response
             )
                 .into_response();
         }
+        Mode::Empty => {
+            return (
+                StatusCode::OK,
+                [(CONTENT_TYPE, "application/json")],
+                "{\"keys\":[]}",
+            )
+                .into_response();
+        }
+        Mode::Redirect => {
+            return (
+                StatusCode::FOUND,
+                [(LOCATION, REDIRECT_TARGET)],
+                "development issuer: moved\n",
+            )
+                .into_response();
+        }
     }
     let (document, etag) = shared.jwks();
     let cache_control = format!("public, max-age={}", shared.max_age.load(Ordering::Relaxed));
@@ -587,7 +625,7 @@ async fn set_outage(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery
         Some(Err(err)) => (StatusCode::BAD_REQUEST, format!("{err}\n")).into_response(),
         None => (
             StatusCode::BAD_REQUEST,
-            "usage: POST /dev/outage?mode=up|down|hang|garbage|huge\n",
+            "usage: POST /dev/outage?mode=up|down|hang|garbage|huge|empty|redirect\n",
         )
             .into_response(),
     }

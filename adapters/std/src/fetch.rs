@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use bytes::{Bytes, BytesMut};
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, CACHE_CONTROL, ETAG, HeaderMap, IF_NONE_MATCH};
+use reqwest::header::{ACCEPT, CACHE_CONTROL, ETAG, HeaderMap, IF_NONE_MATCH, LOCATION};
 
 /// The default total deadline for one fetch: connect, headers and body.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -88,6 +88,14 @@ pub enum FetchError {
     Timeout(Duration),
     /// The server answered with a status other than `200` (or `304` to a revalidation).
     Status(u16),
+    /// The server answered with a redirect. Redirects are never followed: one could move the
+    /// key set to another origin, from `https` to plain `http`, or to an internal address.
+    Redirect {
+        /// The `3xx` status.
+        status: u16,
+        /// The `Location` header, as sent (printable ASCII only), if any.
+        location: Option<String>,
+    },
     /// The body is longer than [`FetchConfig::max_body`]; reading stopped at the cap.
     TooLarge {
         /// The cap that was exceeded, in bytes.
@@ -155,6 +163,12 @@ impl fmt::Display for FetchError {
             FetchError::Status(status) => {
                 write!(f, "JWKS endpoint answered HTTP {status} (expected 200)")
             }
+            FetchError::Redirect { status, location } => write!(
+                f,
+                "JWKS endpoint redirected (HTTP {status}) to {}; redirects are never followed: \
+                 configure the final URL",
+                location.as_deref().unwrap_or("(no Location)")
+            ),
             FetchError::TooLarge { limit } => {
                 write!(f, "JWKS response body exceeds the {limit}-byte limit")
             }
@@ -188,7 +202,7 @@ pub struct JwksFetcher {
 }
 
 impl JwksFetcher {
-    /// Builds the client: HTTP/1.1, rustls with webpki roots, at most 5 redirects, proxies
+    /// Builds the client: HTTP/1.1, rustls with webpki roots, no redirects followed, proxies
     /// from the environment (`HTTPS_PROXY`, `NO_PROXY`, …).
     ///
     /// # Errors
@@ -198,7 +212,7 @@ impl JwksFetcher {
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
             .user_agent(config.user_agent.clone())
-            .redirect(reqwest::redirect::Policy::limited(5))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| FetchError::Client(error_chain(&e)))?;
         Ok(JwksFetcher { client, config })
@@ -249,6 +263,16 @@ impl JwksFetcher {
         let max_age = cache_control.as_deref().and_then(max_age);
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified { max_age });
+        }
+        if status.is_redirection() {
+            let location = headers
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(|l| l.chars().take(512).collect());
+            return Err(FetchError::Redirect {
+                status: status.as_u16(),
+                location,
+            });
         }
         if status != StatusCode::OK {
             return Err(FetchError::Status(status.as_u16()));

@@ -103,7 +103,7 @@ impl<F: Fn() -> Snapshot + Send + Sync + 'static> Collector for VerifierCollecto
         let snapshot = (self.snapshot)();
         let c: CacheCounters = snapshot.cache;
         let (token_hits, token_misses) = snapshot.tokens;
-        let counters: [(&str, &str, u64); 8] = [
+        let counters: [(&str, &str, u64); 9] = [
             (
                 "jwtgate_jwks_cache_hits",
                 "Key lookups served from a fresh JWK Set.",
@@ -128,6 +128,11 @@ impl<F: Fn() -> Snapshot + Send + Sync + 'static> Collector for VerifierCollecto
                 "jwtgate_jwks_unknown_kid_refreshes",
                 "Fetches caused by an unknown kid.",
                 c.unknown_kid_refreshes,
+            ),
+            (
+                "jwtgate_jwks_empty_sets",
+                "Fetched JWK Sets with no usable key (a revocation): tokens fail until keys return.",
+                c.empty_sets,
             ),
             (
                 "jwtgate_jwks_keys_skipped",

@@ -270,9 +270,14 @@ impl Verifier {
         self.state().cache.freshness(unix_now())
     }
 
-    /// Whether a set is held that can verify tokens now (fresh or stale-if-error).
+    /// Whether a set is held that can verify tokens now: fresh or stale-if-error, with at least
+    /// one usable key (an issuer that emptied its set has revoked every key).
     pub fn is_ready(&self) -> bool {
-        matches!(self.freshness(), Freshness::Fresh | Freshness::Stale)
+        let state = self.state();
+        matches!(
+            state.cache.freshness(unix_now()),
+            Freshness::Fresh | Freshness::Stale
+        ) && !state.cache.keys().is_empty()
     }
 
     /// The claims `authorize` cached for `token`, or the epoch to store a fresh verdict
@@ -381,10 +386,19 @@ impl Verifier {
         let mut state = self.state();
         let (body, outcome) = Fetched::outcome(&result);
         let installed = state.cache.complete(ticket, now, body, outcome);
+        // Counted under the lock: a caller that saw the old count looks again after this.
+        self.shared.completed.fetch_add(1, Ordering::Release);
         match (&installed, &result) {
             (Ok(report), Ok(Fetched::Document { etag, .. })) => {
                 state.etag.clone_from(etag);
                 drop(state);
+                if report.loaded == 0 {
+                    tracing::warn!(
+                        skipped = report.skipped,
+                        "JWK Set has no usable key: every token fails with ERR_AUTH_KEY_NOT_FOUND \
+                         until the issuer publishes one"
+                    );
+                }
                 if report.overflow > 0 {
                     tracing::warn!(
                         overflow = report.overflow,
@@ -414,7 +428,6 @@ impl Verifier {
                 }
             }
         }
-        self.shared.completed.fetch_add(1, Ordering::Release);
         self.shared.fetched.notify_waiters();
     }
 
@@ -481,18 +494,24 @@ struct SpawnedFetch<'v> {
 }
 
 impl SpawnedFetch<'_> {
-    /// Waits until a fetch completes after the last one this caller saw, for at most the
-    /// fetch timeout and a second. Returns whether one did.
+    /// How long a caller waits for a fetch: the fetch's own timeout and a second.
+    fn patience(&self) -> Duration {
+        self.verifier.shared.config.fetch.timeout + Duration::from_secs(1)
+    }
+
+    /// Waits until a fetch completes after the last one this caller saw, for at most
+    /// [`SpawnedFetch::patience`]. Returns whether one did.
     async fn next_completion(&mut self) -> bool {
         let shared = &self.verifier.shared;
         let mut fetched = pin!(shared.fetched.notified());
         fetched.as_mut().enable();
         let completed = shared.completed.load(Ordering::Acquire);
-        if completed == self.seen {
-            let patience = shared.config.fetch.timeout + Duration::from_secs(1);
-            if tokio::time::timeout(patience, fetched).await.is_err() {
-                return false;
-            }
+        if completed == self.seen
+            && tokio::time::timeout(self.patience(), fetched)
+                .await
+                .is_err()
+        {
+            return false;
         }
         self.seen = shared.completed.load(Ordering::Acquire);
         true
@@ -507,8 +526,10 @@ impl Transport for SpawnedFetch<'_> {
         _now: u64,
     ) {
         let verifier = self.verifier.clone();
-        tokio::spawn(async move { verifier.fetch(ticket).await });
-        self.next_completion().await;
+        let task = tokio::spawn(async move { verifier.fetch(ticket).await });
+        // This caller's own fetch: wait for exactly it (the task runs on if we are dropped).
+        let _ = tokio::time::timeout(self.patience(), task).await;
+        self.seen = self.verifier.shared.completed.load(Ordering::Acquire);
     }
 
     async fn wait(&mut self) -> bool {

@@ -6,7 +6,7 @@
 use core::time::Duration;
 use std::time::Instant;
 
-use jwtgate_std::dev_issuer::{DevIssuer, Mode};
+use jwtgate_std::dev_issuer::{DevIssuer, Mode, REDIRECT_TARGET};
 use jwtgate_std::fetch::{
     self, DEFAULT_MAX_BODY, FetchConfig, FetchError, Fetched, JwksFetcher, LoadError, Origin,
 };
@@ -87,6 +87,28 @@ async fn outage_is_a_status_error() {
     assert_eq!(err, FetchError::Status(503));
     assert_eq!(err.catalog_error(), jwtgate::Error::JwksFetchFailed);
     assert!(err.to_string().contains("503"), "{err}");
+}
+
+#[tokio::test]
+async fn a_redirect_is_never_followed_and_names_its_location() {
+    // The issuer answers 302 to another origin; nothing listens there, and nothing may be
+    // asked: a followed redirect would fail with a connect error instead.
+    let issuer = DevIssuer::start().unwrap();
+    issuer.set_mode(Mode::Redirect);
+    let err = fetcher(Duration::from_secs(5))
+        .fetch(&issuer.jwks_url(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        FetchError::Redirect {
+            status: 302,
+            location: Some(REDIRECT_TARGET.to_owned())
+        }
+    );
+    assert_eq!(err.catalog_error(), jwtgate::Error::JwksFetchFailed);
+    assert!(err.to_string().contains(REDIRECT_TARGET), "{err}");
+    assert_eq!(issuer.jwks_requests(), 1);
 }
 
 #[tokio::test]

@@ -18,7 +18,7 @@ use cortex_m::peripheral::SYST;
 use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
-use jwtgate::{CachePolicy, Error, KeySet, Policy, SharedCache, UntrustedToken};
+use jwtgate::{CachePolicy, Error, FetchOutcome, KeySet, Policy, SharedCache, UntrustedToken};
 
 /// The key set's per-key ES256 table: chosen by the `table-*` features.
 #[cfg(not(any(feature = "table-small", feature = "table-large")))]
@@ -131,7 +131,8 @@ fn main() -> ! {
     let t1 = SYST::get_current();
     hprintln!(
         "load (table {} B per key, built here): ~{} instructions",
-        <Table as jwtgate::KeyTable>::BYTES,
+        // The table lives in its key slot: its size is the per-key cost.
+        size_of::<Table>(),
         u64::from(t0.wrapping_sub(t1) & SYST_RELOAD) * 1000
     );
     let policy = Policy::new().issuer("joe");
@@ -184,9 +185,14 @@ fn main() -> ! {
             Ok(token) => {
                 let fetch = |out: &mut [u8]| {
                     fetches += 1;
-                    let dst = out.get_mut(..JWKS.len()).ok_or(())?;
+                    let Some(dst) = out.get_mut(..JWKS.len()) else {
+                        return FetchOutcome::TooLarge;
+                    };
                     dst.copy_from_slice(JWKS);
-                    Ok((JWKS.len(), None))
+                    FetchOutcome::Document {
+                        len: JWKS.len(),
+                        max_age: None,
+                    }
                 };
                 match CACHE.verify_blocking(token, &policy, NOW, &mut jwks_buf, fetch) {
                     Ok(v) => Outcome::Verified {

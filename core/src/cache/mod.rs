@@ -13,8 +13,9 @@
 //!   `stale_if_error` seconds;
 //! - **unknown kid**: a `kid` the set lacks triggers at most one refetch per
 //!   `unknown_kid_min_interval`, so key rotation works and attackers cannot force fetches;
-//! - **atomic replace**: a new set replaces the old one only once it parsed and has a usable
-//!   key; a failed or invalid fetch never empties a cache that can still serve.
+//! - **atomic replace**: a new set replaces the old one only once it parsed. A well-formed set
+//!   is authoritative, even with no usable key (that is how an issuer revokes one); a failed,
+//!   unparsable or oversized fetch never empties a cache that can still serve.
 //!
 //! Modules: `policy` (the knobs), `state` (the state machine), [`driver`] (the loop),
 //! `shared` (the critical-section cell).

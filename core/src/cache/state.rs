@@ -22,8 +22,11 @@ pub struct CacheCounters {
     pub misses: u64,
     /// Fetches that installed (or revalidated) a set.
     pub fetches_ok: u64,
-    /// Fetches that failed or returned an unusable set.
+    /// Fetches that failed or returned something that is not a JWK Set.
     pub fetches_failed: u64,
+    /// Fetches that installed a well-formed set with no usable key: a revocation, or a set of
+    /// key types jwtgate does not verify. Tokens then fail with `ERR_AUTH_KEY_NOT_FOUND`.
+    pub empty_sets: u64,
     /// Lookups served from a set past its ttl (stale-if-error).
     pub stale_serves: u64,
     /// Lookups failed fast because fetching is cooling down after a failure.
@@ -180,6 +183,7 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
                 misses: 0,
                 fetches_ok: 0,
                 fetches_failed: 0,
+                empty_sets: 0,
                 stale_serves: 0,
                 cooldown_rejections: 0,
                 unknown_kid_refreshes: 0,
@@ -414,23 +418,26 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
         self.in_flight = None;
         let result = match outcome {
             FetchOutcome::Document { len, max_age } => match buf.get(..len) {
-                Some(body) => self.keys.load(body).map(|report| (report, max_age)),
+                Some(body) => self.keys.load(body).map(|report| (report, max_age, true)),
                 None => Err(Error::JwksInvalid),
             },
             FetchOutcome::NotModified { max_age } if self.fresh_until.is_some() => {
-                Ok((LoadReport::default(), max_age))
+                Ok((LoadReport::default(), max_age, false))
             }
             FetchOutcome::TooLarge => Err(Error::JwksInvalid),
             FetchOutcome::NotModified { .. } | FetchOutcome::Failed => Err(Error::JwksFetchFailed),
         };
         match result {
-            Ok((report, max_age)) => {
+            Ok((report, max_age, loaded)) => {
                 let ttl = self.policy.effective_ttl(max_age);
                 self.fresh_until = Some(now.saturating_add(ttl));
                 let ahead = self.policy.refresh_ahead.min(ttl / 2);
                 self.refresh_at = now.saturating_add(ttl - ahead);
                 self.cooldown_until = 0;
                 self.counters.fetches_ok += 1;
+                if loaded && self.keys.is_empty() {
+                    self.counters.empty_sets += 1;
+                }
                 self.counters.keys_skipped += u64::try_from(report.skipped).unwrap_or(u64::MAX);
                 self.counters.keys_overflow += u64::try_from(report.overflow).unwrap_or(u64::MAX);
                 Ok(report)
