@@ -169,7 +169,7 @@ impl<const N: usize, T: KeyTable> KeySet<N, T> {
     /// [`Error::KeyNotFound`] when no key fits or more than one does (ambiguous).
     pub fn select(&self, kid: Option<JsonStr<'_>>, alg: Algorithm) -> Result<KeyRef<'_>, Error> {
         match self.selection(kid, alg) {
-            Selection::One(key, table) => Ok(KeyRef::new(key, table.table_ref())),
+            Selection::One(key, table) => Ok(KeyRef::new(key, table.table_ref(), self.fingerprint)),
             Selection::None | Selection::Ambiguous => Err(Error::KeyNotFound),
         }
     }
@@ -199,11 +199,19 @@ impl<const N: usize, T: KeyTable> KeySet<N, T> {
 pub struct KeyRef<'k> {
     key: &'k Key,
     table: TableRef<'k>,
+    /// The fingerprint of the set the key was selected from: a verdict is remembered only
+    /// while that set is the one held.
+    set: [u8; 32],
 }
 
 impl<'k> KeyRef<'k> {
-    pub(crate) const fn new(key: &'k Key, table: TableRef<'k>) -> Self {
-        KeyRef { key, table }
+    pub(crate) const fn new(key: &'k Key, table: TableRef<'k>, set: [u8; 32]) -> Self {
+        KeyRef { key, table, set }
+    }
+
+    /// The fingerprint of the key set the key was selected from.
+    pub(crate) const fn set(&self) -> [u8; 32] {
+        self.set
     }
 
     /// The key.

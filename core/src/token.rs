@@ -181,6 +181,7 @@ impl<'t, 'b> UntrustedToken<'t, 'b> {
             alg: self.alg,
             kid: self.kid,
             claims,
+            key_set: key.map(|k| k.set()),
         })
     }
 }
@@ -193,6 +194,8 @@ pub struct Verified<'b> {
     alg: Algorithm,
     kid: Option<JsonStr<'b>>,
     claims: Claims<'b>,
+    /// The fingerprint of the key set whose key verified it (`None`: HS256's secret).
+    key_set: Option<[u8; 32]>,
 }
 
 impl<'b> Verified<'b> {
@@ -207,6 +210,11 @@ impl<'b> Verified<'b> {
     /// The verified claims.
     pub fn claims(&self) -> &Claims<'b> {
         &self.claims
+    }
+
+    /// The fingerprint of the key set whose key verified the token (`None` for HS256).
+    pub(crate) fn key_set(&self) -> Option<[u8; 32]> {
+        self.key_set
     }
     /// Supabase Auth's claims.
     ///

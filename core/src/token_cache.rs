@@ -56,8 +56,12 @@ pub struct CacheEpoch([u8; 32]);
 impl CacheEpoch {
     /// The epoch of a key set and a policy.
     pub fn new<const N: usize, T: KeyTable>(keys: &KeySet<N, T>, policy: &Policy<'_>) -> Self {
+        Self::of(keys.fingerprint(), policy)
+    }
+
+    fn of(key_set: [u8; 32], policy: &Policy<'_>) -> Self {
         let mut hash = Sha256::new();
-        hash.update(keys.fingerprint());
+        hash.update(key_set);
         policy.fingerprint(&mut hash);
         CacheEpoch(hash.finalize().into())
     }
@@ -84,7 +88,11 @@ const WAYS: usize = 4;
 ///
 /// Set associative: a token's digest picks a set of 4 entries, so a lookup compares at most 4
 /// digests whatever `M` is. Within a set, an insertion replaces the same token, else an empty
-/// or expired entry, else the set's oldest. `M` should be a multiple of 4.
+/// or expired entry, else the set's oldest. `M` is a multiple of 4 (checked at compile time):
+///
+/// ```compile_fail
+/// let tokens = jwtgate::TokenCache::<6, ()>::new(); // 6 is not a multiple of 4
+/// ```
 #[derive(Clone, Debug)]
 pub struct TokenCache<const M: usize, V> {
     entries: [Option<Entry<V>>; M],
@@ -104,6 +112,12 @@ impl<const M: usize, V> Default for TokenCache<M, V> {
 impl<const M: usize, V> TokenCache<M, V> {
     /// An empty cache.
     pub const fn new() -> Self {
+        const {
+            assert!(
+                M >= WAYS && M % WAYS == 0,
+                "a TokenCache holds a multiple of 4 entries (it is 4-way set associative)"
+            );
+        }
         TokenCache {
             entries: [const { None }; M],
             epoch: None,
@@ -156,9 +170,10 @@ impl<const M: usize, V> TokenCache<M, V> {
     }
 
     /// Stores `value` for a token that just verified (`verified`) under `policy`, with the
-    /// keys of `epoch`: the epoch taken *before* verifying, from the keys verification used.
-    /// An insertion under an epoch other than the cache's current one is dropped (the keys
-    /// were replaced meanwhile).
+    /// keys of `epoch`: the epoch taken *before* verifying. The verdict is stored only under
+    /// the epoch of the keys that actually verified it: it is dropped when verification used
+    /// another key set (the set was refetched meanwhile, say for an unknown `kid`, and may
+    /// flap back), or when `epoch` is no longer the cache's current one.
     pub fn insert(
         &mut self,
         token: TokenDigest,
@@ -168,7 +183,11 @@ impl<const M: usize, V> TokenCache<M, V> {
         now: u64,
         value: V,
     ) {
-        if self.epoch.is_some_and(|e| e != *epoch) {
+        if self.epoch.is_some_and(|e| e != *epoch)
+            || verified
+                .key_set()
+                .is_some_and(|set| CacheEpoch::of(set, policy) != *epoch)
+        {
             return;
         }
         self.enter(epoch);

@@ -416,3 +416,82 @@ fn hs256_hits_do_not_count_as_key_cache_hits() {
     );
     assert_eq!(cache.counters(), counted);
 }
+
+/// The flap: the epoch is taken under set A; verifying the token needs an unknown `kid`, so
+/// the driver refetches and verifies with set B; then the issuer's set flaps back to A. The
+/// verdict belongs to B's keys: it must never be answered under A's epoch.
+#[test]
+fn a_verdict_is_stored_only_under_the_keys_that_verified_it() {
+    let (a, b) = (signing_key(1), signing_key(2));
+    let set_a = jwks(&[jwk(&a, r#""kid":"a""#)]);
+    let set_b = jwks(&[jwk(&a, r#""kid":"a""#), jwk(&b, r#""kid":"b""#)]);
+    let policy = Policy::new();
+    let mut cache = JwksCache::<4>::new(CachePolicy::DEFAULT);
+    warm(&mut cache, &set_a);
+    let mut tokens = TokenCache::<16, String>::new();
+    let t = token(&b, "b", &payload());
+    let digest = TokenDigest::of(t.as_bytes());
+    let Remembered::Miss(Some(epoch_a)) = cache.lookup_verified(&mut tokens, &digest, &policy, NOW)
+    else {
+        panic!("a warm cache misses with an epoch");
+    };
+    let mut buf = [0u8; 1024];
+    let mut jwks_buf = [0u8; 2048];
+    let untrusted = jwtgate::UntrustedToken::parse(t.as_bytes(), &mut buf).unwrap();
+    let verified = cache
+        .verify_blocking(untrusted, &policy, NOW, &mut jwks_buf, |out| {
+            out[..set_b.len()].copy_from_slice(set_b.as_bytes());
+            FetchOutcome::Document {
+                len: set_b.len(),
+                max_age: None,
+            }
+        })
+        .expect("set B verifies the token");
+    assert_eq!(cache.counters().unknown_kid_refreshes, 1);
+    // Flap back to A (a background refresh sees the old set again).
+    let ticket = cache.__poll_refresh(NOW + 600).expect("a refresh is due");
+    let document = FetchOutcome::Document {
+        len: set_a.len(),
+        max_age: None,
+    };
+    cache
+        .complete(ticket, NOW + 1, set_a.as_bytes(), document)
+        .unwrap();
+    assert_eq!(CacheEpoch::new(cache.keys(), &policy), epoch_a);
+
+    tokens.insert(
+        digest,
+        &verified,
+        &policy,
+        &epoch_a,
+        NOW,
+        "user-1".to_owned(),
+    );
+    assert_eq!(
+        cache.lookup_verified(&mut tokens, &digest, &policy, NOW + 2),
+        Remembered::Miss(Some(epoch_a)),
+        "a verdict of B's key answered under A's epoch"
+    );
+    assert!(tokens.is_empty());
+
+    // Stored under B's own epoch while B is held, it is answered.
+    let mut cache = JwksCache::<4>::new(CachePolicy::DEFAULT);
+    warm(&mut cache, &set_b);
+    let Remembered::Miss(Some(epoch_b)) = cache.lookup_verified(&mut tokens, &digest, &policy, NOW)
+    else {
+        panic!("a miss with an epoch");
+    };
+    tokens.insert(
+        digest,
+        &verified,
+        &policy,
+        &epoch_b,
+        NOW,
+        "user-1".to_owned(),
+    );
+    let user = "user-1".to_owned();
+    assert_eq!(
+        cache.lookup_verified(&mut tokens, &digest, &policy, NOW + 2),
+        Remembered::Hit(&user)
+    );
+}

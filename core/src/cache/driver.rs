@@ -43,13 +43,17 @@ pub trait CacheCell<const N: usize, T: KeyTable> {
         check: impl FnOnce(KeyRef<'_>) -> R,
     ) -> Next<R> {
         let next = self.with(|cache| match cache.lookup(lookup, now) {
-            Step::Ready { key, table, .. } => Next::Ready((key.clone(), table.detach())),
+            Step::Ready {
+                key, table, set, ..
+            } => Next::Ready((key.clone(), table.detach(), set)),
             Step::Fetch(ticket) => Next::Fetch(ticket),
             Step::Wait => Next::Wait,
             Step::Fail(e) => Next::Fail(e),
         });
         match next {
-            Next::Ready((key, table)) => Next::Ready(check(KeyRef::new(&key, table.table_ref()))),
+            Next::Ready((key, table, set)) => {
+                Next::Ready(check(KeyRef::new(&key, table.table_ref(), set)))
+            }
             Next::Fetch(ticket) => Next::Fetch(ticket),
             Next::Wait => Next::Wait,
             Next::Fail(e) => Next::Fail(e),
@@ -71,9 +75,9 @@ impl<const N: usize, T: KeyTable> CacheCell<N, T> for JwksCache<N, T> {
         check: impl FnOnce(KeyRef<'_>) -> R,
     ) -> Next<R> {
         match self.lookup(lookup, now) {
-            Step::Ready { key, table, .. } => {
-                Next::Ready(check(KeyRef::new(key, table.table_ref())))
-            }
+            Step::Ready {
+                key, table, set, ..
+            } => Next::Ready(check(KeyRef::new(key, table.table_ref(), set))),
             Step::Fetch(ticket) => Next::Fetch(ticket),
             Step::Wait => Next::Wait,
             Step::Fail(e) => Next::Fail(e),

@@ -133,16 +133,20 @@ impl<const N: usize, T: KeyTable + Clone> CacheCell<N, T> for CopyInto<'_, N, T>
     ) -> Next<R> {
         let storage = &mut *self.table;
         let next = self.shared.with(|cache| match cache.lookup(lookup, now) {
-            Step::Ready { key, table, .. } => {
+            Step::Ready {
+                key, table, set, ..
+            } => {
                 storage.clone_from(table);
-                Next::Ready(key.clone())
+                Next::Ready((key.clone(), set))
             }
             Step::Fetch(ticket) => Next::Fetch(ticket),
             Step::Wait => Next::Wait,
             Step::Fail(e) => Next::Fail(e),
         });
         match next {
-            Next::Ready(key) => Next::Ready(check(KeyRef::new(&key, self.table.table_ref()))),
+            Next::Ready((key, set)) => {
+                Next::Ready(check(KeyRef::new(&key, self.table.table_ref(), set)))
+            }
             Next::Fetch(ticket) => Next::Fetch(ticket),
             Next::Wait => Next::Wait,
             Next::Fail(e) => Next::Fail(e),

@@ -125,6 +125,8 @@ pub enum Step<'c, T> {
         key: &'c Key,
         /// Its table.
         table: &'c T,
+        /// The fingerprint of the set it was selected from.
+        set: [u8; 32],
         /// Served under stale-if-error (read by the state-machine tests).
         #[cfg_attr(not(feature = "_test-hooks"), allow(dead_code))]
         stale: bool,
@@ -364,7 +366,12 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
 
     fn serve(&self, kid: Option<JsonStr<'_>>, alg: Algorithm, stale: bool) -> Step<'_, T> {
         match self.keys.selection(kid, alg) {
-            Selection::One(key, table) => Step::Ready { key, table, stale },
+            Selection::One(key, table) => Step::Ready {
+                key,
+                table,
+                set: self.keys.fingerprint(),
+                stale,
+            },
             Selection::None | Selection::Ambiguous => Step::Fail(Error::KeyNotFound),
         }
     }
