@@ -15,6 +15,7 @@ use axum::routing::get;
 use jwtgate::CachePolicy;
 use jwtgate_std::dev_issuer::DevIssuer;
 use jwtgate_std::{Verifier, VerifierConfig};
+use zeroize::Zeroizing;
 
 /// `jwtgate serve` flags. Cache policy values are seconds.
 #[derive(clap::Args, Debug)]
@@ -55,6 +56,9 @@ pub(crate) struct ServeArgs {
     /// Total timeout of one JWKS fetch.
     #[arg(long, default_value_t = 5)]
     fetch_timeout: u64,
+    /// Deepest JSON nesting accepted in a token's header and claims (at most 64).
+    #[arg(long, default_value_t = jwtgate_std::DEFAULT_MAX_DEPTH, value_parser = clap::value_parser!(u8).range(1..=64))]
+    max_depth: u8,
 }
 
 #[derive(Clone)]
@@ -134,9 +138,10 @@ async fn serve(args: ServeArgs) -> ExitCode {
         config.audience.clone_from(&args.aud);
     }
     config.leeway = args.leeway;
+    config.max_depth = args.max_depth;
     if let Some(path) = &args.hs256_secret_file {
         match std::fs::read(path) {
-            Ok(secret) => config.hs256_secret = Some(secret),
+            Ok(secret) => config.hs256_secret = Some(Zeroizing::new(secret)),
             Err(e) => return fail(&format!("cannot read {}: {e}", path.display())),
         }
     }

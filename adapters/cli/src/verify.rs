@@ -10,6 +10,7 @@ use jwtgate::{
 };
 use jwtgate_std::fetch::{self, Document, FetchConfig, FetchError, LoadError};
 use jwtgate_std::{KEY_CAPACITY, unix_now};
+use zeroize::Zeroizing;
 
 use crate::{EXIT_OK, EXIT_REJECTED, EXIT_USAGE, Usage, print_line, usage_exit};
 
@@ -35,6 +36,9 @@ pub(crate) struct VerifyArgs {
     /// Seconds of clock skew tolerated on `exp` and `nbf`.
     #[arg(long, value_name = "SECS", default_value_t = 0)]
     leeway: u64,
+    /// Deepest JSON nesting accepted in the token's header and claims (at most 64).
+    #[arg(long, value_name = "N", default_value_t = jwtgate_std::DEFAULT_MAX_DEPTH, value_parser = clap::value_parser!(u8).range(1..=64))]
+    max_depth: u8,
     /// Verify as of this time (unix seconds) instead of the system clock.
     #[arg(long, value_name = "UNIX")]
     now: Option<u64>,
@@ -59,7 +63,7 @@ enum KeySource {
 
 /// Everything read before verification starts.
 struct Inputs {
-    secret: Option<Vec<u8>>,
+    secret: Option<Zeroizing<Vec<u8>>>,
     source: KeySource,
     token: Vec<u8>,
 }
@@ -92,8 +96,8 @@ fn prepare(args: &VerifyArgs) -> Result<Inputs, Usage> {
     })
 }
 
-fn read_secret(path: &Path) -> Result<Vec<u8>, Usage> {
-    let secret = std::fs::read(path).map_err(|e| {
+fn read_secret(path: &Path) -> Result<Zeroizing<Vec<u8>>, Usage> {
+    let secret = std::fs::read(path).map(Zeroizing::new).map_err(|e| {
         Usage(format!(
             "cannot read HS256 secret file {}: {e}",
             path.display()
@@ -140,7 +144,9 @@ fn verify_token(args: &VerifyArgs, inputs: &Inputs) -> u8 {
         source,
         token,
     } = inputs;
-    let mut policy = Policy::new().leeway(args.leeway);
+    let mut policy = Policy::new()
+        .leeway(args.leeway)
+        .max_depth(args.max_depth);
     if let Some(iss) = &args.iss {
         policy = policy.issuer(iss);
     }

@@ -701,3 +701,42 @@ fn line_of<'a>(out: &'a str, prefix: &str) -> &'a str {
         .find(|l| l.trim_start().starts_with(prefix))
         .unwrap_or_else(|| panic!("no {prefix} in {out}"))
 }
+
+#[test]
+fn ordinary_deep_payloads_verify_and_max_depth_bounds_them() {
+    let issuer = DevIssuer::start().unwrap();
+    let jwks = scratch("depth.json", issuer.jwks_json());
+    let nested = |depth: usize| {
+        let mut claims = issuer.claims(HOUR);
+        let mut value = json!(1);
+        // The claims object itself is one level: `depth - 1` more inside it.
+        for _ in 1..depth {
+            value = json!({ "d": value });
+        }
+        claims["deep"] = value;
+        issuer.sign(&claims)
+    };
+    // 32 levels: accepted by default (other verifiers do), refused under --max-depth 16.
+    assert_valid(&jwtgate(&["verify", "--jwks", path_str(&jwks), &nested(32)]));
+    let strict = jwtgate(&[
+        "verify",
+        "--jwks",
+        path_str(&jwks),
+        "--max-depth",
+        "16",
+        &nested(32),
+    ]);
+    assert_rejected(&strict, "ERR_AUTH_TOKEN_MALFORMED");
+    // The parser's limit is 64 levels.
+    assert_valid(&jwtgate(&["verify", "--jwks", path_str(&jwks), &nested(64)]));
+    let too_deep = jwtgate(&["verify", "--jwks", path_str(&jwks), &nested(65)]);
+    assert_rejected(&too_deep, "ERR_AUTH_TOKEN_MALFORMED");
+    assert_usage_error(&jwtgate(&[
+        "verify",
+        "--jwks",
+        path_str(&jwks),
+        "--max-depth",
+        "65",
+        &nested(2),
+    ]));
+}

@@ -19,6 +19,7 @@ use jwtgate::{
 };
 use prometheus_client::registry::Registry;
 use tokio::sync::Notify;
+use zeroize::Zeroizing;
 
 use crate::claims::AuthClaims;
 use crate::fetch::{FetchConfig, FetchError, Fetched, JwksFetcher};
@@ -31,6 +32,10 @@ pub const KEY_CAPACITY: usize = 32;
 /// Verified tokens remembered by [`Verifier::authorize`] (Envoy's `jwt_authn` keeps 100):
 /// the same token presented again is answered without parsing or signature check.
 pub const TOKEN_CACHE_CAPACITY: usize = 256;
+
+/// The JSON nesting a [`Verifier`] accepts by default: the parser's own limit. (The core's
+/// default is 16, for small embedded stacks.)
+pub const DEFAULT_MAX_DEPTH: u8 = 64;
 
 /// The longest token a [`Verifier`] accepts by default, in bytes.
 pub const DEFAULT_MAX_TOKEN_LEN: usize = 16 * 1024;
@@ -46,8 +51,12 @@ pub struct VerifierConfig {
     pub audience: Option<String>,
     /// Seconds of clock skew tolerated on `exp`/`nbf`.
     pub leeway: u64,
-    /// The legacy shared secret: enables HS256 (opt-in outage fallback). At least 32 bytes.
-    pub hs256_secret: Option<Vec<u8>>,
+    /// The legacy shared secret: enables HS256 (opt-in outage fallback). At least 32 bytes;
+    /// wiped from memory when dropped.
+    pub hs256_secret: Option<Zeroizing<Vec<u8>>>,
+    /// Deepest JSON nesting accepted in a token's header and claims (at most 64, the parser's
+    /// limit; default 64: ordinary payloads nest well below it).
+    pub max_depth: u8,
     /// The cache policy.
     pub cache: CachePolicy,
     /// HTTP fetch timeouts and body cap.
@@ -76,6 +85,7 @@ impl VerifierConfig {
             audience: None,
             leeway: 0,
             hs256_secret: None,
+            max_depth: DEFAULT_MAX_DEPTH,
             cache: CachePolicy::DEFAULT,
             fetch: FetchConfig::default(),
         }
@@ -312,7 +322,7 @@ impl Verifier {
 
     fn policy(&self) -> Policy<'_> {
         let c = &self.shared.config;
-        let mut policy = Policy::new().leeway(c.leeway);
+        let mut policy = Policy::new().leeway(c.leeway).max_depth(c.max_depth);
         if let Some(iss) = &c.issuer {
             policy = policy.issuer(iss);
         }

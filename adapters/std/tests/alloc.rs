@@ -56,7 +56,7 @@ fn now_or_never<T>(future: impl Future<Output = T>) -> T {
 fn warm_verify_allocates_nothing() {
     let issuer = DevIssuer::start().unwrap();
     let mut config = VerifierConfig::supabase(issuer.base_url());
-    config.hs256_secret = Some(vec![7; 32]);
+    config.hs256_secret = Some(vec![7; 32].into());
     let verifier = Verifier::new(config).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
