@@ -144,9 +144,7 @@ fn verify_token(args: &VerifyArgs, inputs: &Inputs) -> u8 {
         source,
         token,
     } = inputs;
-    let mut policy = Policy::new()
-        .leeway(args.leeway)
-        .max_depth(args.max_depth);
+    let mut policy = Policy::new().leeway(args.leeway).max_depth(args.max_depth);
     if let Some(iss) = &args.iss {
         policy = policy.issuer(iss);
     }

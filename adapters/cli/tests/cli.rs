@@ -717,7 +717,12 @@ fn ordinary_deep_payloads_verify_and_max_depth_bounds_them() {
         issuer.sign(&claims)
     };
     // 32 levels: accepted by default (other verifiers do), refused under --max-depth 16.
-    assert_valid(&jwtgate(&["verify", "--jwks", path_str(&jwks), &nested(32)]));
+    assert_valid(&jwtgate(&[
+        "verify",
+        "--jwks",
+        path_str(&jwks),
+        &nested(32),
+    ]));
     let strict = jwtgate(&[
         "verify",
         "--jwks",
@@ -728,7 +733,12 @@ fn ordinary_deep_payloads_verify_and_max_depth_bounds_them() {
     ]);
     assert_rejected(&strict, "ERR_AUTH_TOKEN_MALFORMED");
     // The parser's limit is 64 levels.
-    assert_valid(&jwtgate(&["verify", "--jwks", path_str(&jwks), &nested(64)]));
+    assert_valid(&jwtgate(&[
+        "verify",
+        "--jwks",
+        path_str(&jwks),
+        &nested(64),
+    ]));
     let too_deep = jwtgate(&["verify", "--jwks", path_str(&jwks), &nested(65)]);
     assert_rejected(&too_deep, "ERR_AUTH_TOKEN_MALFORMED");
     assert_usage_error(&jwtgate(&[

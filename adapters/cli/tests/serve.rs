@@ -655,3 +655,177 @@ async fn a_redirecting_endpoint_is_a_fetch_failure() {
     assert!(answer.headers.contains_key("retry-after"));
     assert_eq!(serve.get("/readyz", None).await.status, 503);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Bounded connections and every forward-auth request shape.
+
+/// Reads from `stream` until the server closes it (or answers and closes); returns how long
+/// that took and what was read. Gives up after `limit`.
+fn read_until_closed(stream: &mut std::net::TcpStream, limit: Duration) -> (Duration, String) {
+    use std::io::Read as _;
+    let started = Instant::now();
+    stream.set_read_timeout(Some(limit)).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+        if started.elapsed() > limit {
+            break;
+        }
+    }
+    (
+        started.elapsed(),
+        String::from_utf8_lossy(&got).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_header_client_is_cut_off_while_others_are_served() {
+    use std::io::Write as _;
+    let issuer = DevIssuer::start().unwrap();
+    let serve = Serve::start(&issuer, &["--header-read-timeout", "1"]);
+    serve.wait_ready().await;
+    let addr = serve.base.trim_start_matches("http://").to_owned();
+    let trickle = std::thread::spawn(move || {
+        let mut slow = std::net::TcpStream::connect(&addr).unwrap();
+        slow.write_all(b"GET /auth HTTP/1.1\r\nHost: x\r\n")
+            .unwrap();
+        // One more header line every 300 ms, never the blank line that ends the head.
+        let started = Instant::now();
+        let mut cut = None;
+        for i in 0..30 {
+            std::thread::sleep(Duration::from_millis(300));
+            if slow
+                .write_all(format!("X-Slow-{i}: y\r\n").as_bytes())
+                .is_err()
+            {
+                cut = Some(started.elapsed());
+                break;
+            }
+            slow.set_read_timeout(Some(Duration::from_millis(1)))
+                .unwrap();
+            let mut b = [0u8; 64];
+            if matches!(std::io::Read::read(&mut slow, &mut b), Ok(_)) {
+                cut = Some(started.elapsed());
+                break;
+            }
+        }
+        cut
+    });
+    // Meanwhile a normal client is answered at once, again and again.
+    let token = issuer.mint(HOUR);
+    for _ in 0..5 {
+        assert_eq!(serve.auth(&token).await.status, 200);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let cut = trickle
+        .join()
+        .unwrap()
+        .expect("the slow client was never cut off");
+    assert!(cut < Duration::from_secs(5), "cut off only after {cut:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_idle_keep_alive_connection_is_closed() {
+    use std::io::Write as _;
+    let issuer = DevIssuer::start().unwrap();
+    let serve = Serve::start(&issuer, &["--header-read-timeout", "1"]);
+    let mut conn = std::net::TcpStream::connect(serve.base.trim_start_matches("http://")).unwrap();
+    conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    // The answer, then the server closes the idle connection about a second later.
+    let (took, got) = read_until_closed(&mut conn, Duration::from_secs(8));
+    assert!(got.starts_with("HTTP/1.1 200"), "{got}");
+    assert!(
+        took < Duration::from_secs(6),
+        "idle connection kept {took:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connections_beyond_the_cap_wait_for_a_free_slot() {
+    let issuer = DevIssuer::start().unwrap();
+    let serve = Serve::start(
+        &issuer,
+        &["--max-connections", "2", "--header-read-timeout", "30"],
+    );
+    let addr = serve.base.trim_start_matches("http://").to_owned();
+    // Two silent connections hold both slots.
+    let mut held: Vec<_> = (0..2)
+        .map(|_| std::net::TcpStream::connect(&addr).unwrap())
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let fresh = reqwest::Client::builder()
+        .timeout(Duration::from_millis(800))
+        .build()
+        .unwrap();
+    let url = format!("{}/healthz", serve.base);
+    assert!(
+        fresh.get(&url).send().await.is_err(),
+        "a third connection was served while two held the cap"
+    );
+    // One slot frees: served again.
+    drop(held.pop());
+    let fresh = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    assert_eq!(fresh.get(&url).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_request_stuck_on_a_hanging_fetch_times_out_with_408() {
+    let issuer = DevIssuer::start().unwrap();
+    issuer.set_mode(Mode::Hang);
+    let serve = Serve::start(
+        &issuer,
+        &["--fetch-timeout", "30", "--request-timeout", "1"],
+    );
+    let started = Instant::now();
+    let answer = serve.auth(&issuer.mint(HOUR)).await;
+    assert_eq!(answer.status, 408, "{}", answer.body);
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn auth_answers_every_method_and_path_below_it() {
+    let issuer = DevIssuer::start().unwrap();
+    let serve = Serve::start(&issuer, &[]);
+    let token = issuer.mint(HOUR);
+    let expired = issuer.sign(&{
+        let mut c = issuer.claims(HOUR);
+        c["exp"] = Value::from(1_000_000_000u64);
+        c
+    });
+    let send = |method: reqwest::Method, path: &str, token: &str| {
+        serve
+            .http
+            .request(method, format!("{}{path}", serve.base))
+            .bearer_auth(token)
+            .send()
+    };
+    // Envoy's HTTP ext_authz: the original method and path behind `path_prefix: /auth`.
+    for (method, path) in [
+        (reqwest::Method::GET, "/auth"),
+        (reqwest::Method::POST, "/auth/api/x"),
+        (reqwest::Method::DELETE, "/auth/"),
+        (reqwest::Method::PUT, "/auth/a/b/c?q=1"),
+        (reqwest::Method::HEAD, "/auth"),
+        (reqwest::Method::OPTIONS, "/auth/api"),
+    ] {
+        let ok = send(method.clone(), path, &token).await.unwrap();
+        assert_eq!(ok.status(), 200, "{method} {path}");
+        assert_eq!(ok.headers()["x-auth-sub"], issuer.subject());
+        let denied = send(method.clone(), path, &expired).await.unwrap();
+        assert_eq!(denied.status(), 401, "{method} {path}");
+        if method != reqwest::Method::HEAD {
+            let body: Value = serde_json::from_str(&denied.text().await.unwrap()).unwrap();
+            assert_eq!(body["code"], "ERR_AUTH_TOKEN_EXPIRED");
+        }
+    }
+    // Other paths are still not forward-auth.
+    assert_eq!(serve.get("/authx", None).await.status, 404);
+}

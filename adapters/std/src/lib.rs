@@ -19,6 +19,6 @@ pub use layer::{AuthError, AuthLayer, AuthService, bearer, error_body};
 pub use metrics::Metrics;
 pub use table::{ArcTable, ServerTable};
 pub use verifier::{
-    ConfigError, DEFAULT_MAX_DEPTH, DEFAULT_MAX_TOKEN_LEN, KEY_CAPACITY, TOKEN_CACHE_CAPACITY, Verifier,
-    VerifierConfig, unix_now,
+    ConfigError, DEFAULT_MAX_DEPTH, DEFAULT_MAX_TOKEN_LEN, KEY_CAPACITY, TOKEN_CACHE_CAPACITY,
+    Verifier, VerifierConfig, unix_now,
 };

@@ -1,5 +1,11 @@
 //! `jwtgate serve`: a forward-auth server for nginx `auth_request`, Traefik ForwardAuth and
 //! Envoy ext_authz (HTTP), with a built-in development issuer when no issuer is configured.
+//!
+//! `mod.rs` turns flags into a verifier; [`routes`] answers requests; [`http`] serves them
+//! with bounded connections.
+
+mod http;
+mod routes;
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -7,11 +13,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use jwtgate::CachePolicy;
 use jwtgate_std::dev_issuer::DevIssuer;
 use jwtgate_std::{Verifier, VerifierConfig};
@@ -56,15 +57,19 @@ pub(crate) struct ServeArgs {
     /// Total timeout of one JWKS fetch.
     #[arg(long, default_value_t = 5)]
     fetch_timeout: u64,
+    /// Seconds a client has to send a request's headers; also the longest an idle keep-alive
+    /// connection waits for its next request (0 disables).
+    #[arg(long, value_name = "SECS", default_value_t = http::Limits::DEFAULT.header_read_timeout.as_secs())]
+    header_read_timeout: u64,
+    /// Seconds one request may take, a JWK Set fetch included; then 408 (0 disables).
+    #[arg(long, value_name = "SECS", default_value_t = http::Limits::DEFAULT.request_timeout.as_secs())]
+    request_timeout: u64,
+    /// Connections served at once; further clients wait to be accepted.
+    #[arg(long, value_name = "N", default_value_t = http::Limits::DEFAULT.max_connections, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
     /// Deepest JSON nesting accepted in a token's header and claims (at most 64).
     #[arg(long, default_value_t = jwtgate_std::DEFAULT_MAX_DEPTH, value_parser = clap::value_parser!(u8).range(1..=64))]
     max_depth: u8,
-}
-
-#[derive(Clone)]
-struct App {
-    verifier: Verifier,
-    dev: Option<DevIssuer>,
 }
 
 pub(crate) fn run(args: ServeArgs) -> ExitCode {
@@ -168,19 +173,13 @@ async fn serve(args: ServeArgs) -> ExitCode {
     let _refresh = verifier.spawn_refresh();
     announce(addr, verifier.config(), dev.as_ref());
 
-    let mut router = Router::new()
-        .route("/auth", get(auth))
-        .route("/metrics", get(metrics))
-        .route("/healthz", get(|| async { "ok\n" }))
-        .route("/readyz", get(readyz));
-    if dev.is_some() {
-        router = router.route("/dev/token", get(dev_token));
-    }
-    let app = router.with_state(App { verifier, dev });
-    match axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
-        .await
-    {
+    let app = routes::router(verifier, dev);
+    let limits = http::Limits {
+        header_read_timeout: Duration::from_secs(args.header_read_timeout),
+        request_timeout: Duration::from_secs(args.request_timeout),
+        max_connections: args.max_connections,
+    };
+    match http::serve(listener, app, limits, shutdown()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&format!("server error: {e}")),
     }
@@ -233,48 +232,4 @@ async fn shutdown() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { () = ctrl_c => {}, () = term => {} }
-}
-
-/// `GET /auth`: 200 with `X-Auth-Sub`/`X-Auth-Role`, or the catalog error as JSON.
-async fn auth(State(app): State<App>, headers: HeaderMap) -> Response {
-    // `authorize` answers a token seen before from the verified-token cache.
-    match app.verifier.authorize(&headers).await {
-        Ok(claims) => {
-            let mut response = StatusCode::OK.into_response();
-            for (name, value) in [("x-auth-sub", claims.sub), ("x-auth-role", claims.role)] {
-                // A claim that cannot be a header value is left out.
-                if let Some(value) = value.and_then(|v| HeaderValue::from_str(&v).ok()) {
-                    response.headers_mut().insert(name, value);
-                }
-            }
-            response
-        }
-        Err(e) => e.into_response(),
-    }
-}
-
-async fn metrics(State(app): State<App>) -> Response {
-    let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-    (
-        [(header::CONTENT_TYPE, content_type)],
-        app.verifier.encode_metrics(),
-    )
-        .into_response()
-}
-
-/// `GET /readyz`: 200 once a key set is loaded (fresh or stale-if-error), else 503.
-async fn readyz(State(app): State<App>) -> Response {
-    if app.verifier.is_ready() {
-        (StatusCode::OK, "ready\n").into_response()
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "no key set loaded\n").into_response()
-    }
-}
-
-/// `GET /dev/token` (development issuer only): a fresh valid token, valid for an hour.
-async fn dev_token(State(app): State<App>) -> Response {
-    match &app.dev {
-        Some(dev) => format!("{}\n", dev.mint(Duration::from_secs(3600))).into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
 }
