@@ -114,7 +114,7 @@ impl<const M: usize, V> TokenCache<M, V> {
     pub const fn new() -> Self {
         const {
             assert!(
-                M >= WAYS && M % WAYS == 0,
+                M >= WAYS && M.is_multiple_of(WAYS),
                 "a TokenCache holds a multiple of 4 entries (it is 4-way set associative)"
             );
         }
