@@ -837,3 +837,168 @@ async fn auth_answers_every_method_and_path_below_it() {
     // Other paths are still not forward-auth.
     assert_eq!(serve.get("/authx", None).await.status, 404);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Envoy's gRPC ext_authz.
+
+/// Starts `serve` with `--grpc-listen 127.0.0.1:0` and returns it with the gRPC address.
+fn start_with_grpc(issuer: &DevIssuer) -> (Serve, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jwtgate"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--grpc-listen",
+            "127.0.0.1:0",
+        ])
+        .args(["--jwks-url", &issuer.jwks_url(), "--iss", &issuer.issuer()])
+        .args(["--aud", "authenticated"])
+        .env_remove("SUPABASE_URL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let (mut first, mut second) = (String::new(), String::new());
+    stdout.read_line(&mut first).unwrap();
+    stdout.read_line(&mut second).unwrap();
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+    let addr = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
+    let grpc = second
+        .trim()
+        .strip_prefix("gRPC ext_authz on ")
+        .unwrap_or_else(|| panic!("no gRPC line: {second:?}"))
+        .to_owned();
+    let serve = Serve {
+        child,
+        base: format!("http://{addr}"),
+        http: reqwest::Client::new(),
+    };
+    (serve, grpc)
+}
+
+fn check_request(authorization: Option<&str>) -> envoy_types::ext_authz::v3::pb::CheckRequest {
+    use envoy_types::pb::envoy::service::auth::v3::attribute_context::{HttpRequest, Request};
+    use envoy_types::pb::envoy::service::auth::v3::{AttributeContext, CheckRequest};
+    let mut headers = std::collections::HashMap::new();
+    headers.insert(":path".to_owned(), "/api/orders".to_owned());
+    if let Some(value) = authorization {
+        headers.insert("authorization".to_owned(), value.to_owned());
+    }
+    CheckRequest {
+        attributes: Some(AttributeContext {
+            request: Some(Request {
+                http: Some(HttpRequest {
+                    method: "POST".to_owned(),
+                    path: "/api/orders".to_owned(),
+                    headers,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn grpc_check_allows_a_valid_token_and_denies_an_expired_one() {
+    use envoy_types::ext_authz::v3::pb::HttpResponse;
+    use envoy_types::pb::envoy::service::auth::v3::authorization_client::AuthorizationClient;
+    let issuer = DevIssuer::start().unwrap();
+    let (_serve, grpc) = start_with_grpc(&issuer);
+    let mut client = AuthorizationClient::connect(format!("http://{grpc}"))
+        .await
+        .unwrap();
+    let header = |headers: &[envoy_types::ext_authz::v3::pb::HeaderValueOption], name: &str| {
+        headers
+            .iter()
+            .filter_map(|h| h.header.as_ref())
+            .find(|h| h.key == name)
+            .map(|h| h.value.clone())
+    };
+
+    let token = issuer.mint(HOUR);
+    let ok = client
+        .check(check_request(Some(&format!("Bearer {token}"))))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(ok.status.as_ref().unwrap().code, 0, "{ok:?}");
+    let Some(HttpResponse::OkResponse(allowed)) = ok.http_response else {
+        panic!("no OK response: {ok:?}");
+    };
+    assert_eq!(
+        header(&allowed.headers, "x-auth-sub"),
+        Some(issuer.subject().to_owned())
+    );
+    assert_eq!(
+        header(&allowed.headers, "x-auth-role").as_deref(),
+        Some("authenticated")
+    );
+
+    let expired = issuer.sign(&{
+        let mut c = issuer.claims(HOUR);
+        c["exp"] = Value::from(1_000_000_000u64);
+        c
+    });
+    for (authorization, code) in [
+        (Some(format!("Bearer {expired}")), "ERR_AUTH_TOKEN_EXPIRED"),
+        (None, "ERR_AUTH_TOKEN_MISSING"),
+    ] {
+        let denied = client
+            .check(check_request(authorization.as_deref()))
+            .await
+            .unwrap()
+            .into_inner();
+        // UNAUTHENTICATED, with the HTTP answer Envoy sends the client.
+        assert_eq!(denied.status.as_ref().unwrap().code, 16, "{denied:?}");
+        let Some(HttpResponse::DeniedResponse(answer)) = denied.http_response else {
+            panic!("no denial: {denied:?}");
+        };
+        assert_eq!(answer.status.unwrap().code, 401);
+        let body: Value = serde_json::from_str(&answer.body).unwrap();
+        assert_eq!(body["code"], code);
+        assert_eq!(body["status"], 401);
+        assert_eq!(
+            header(&answer.headers, "www-authenticate").as_deref(),
+            Some("Bearer")
+        );
+    }
+
+    // During an outage on a cold cache: UNAVAILABLE, 503 with Retry-After.
+    let cold = DevIssuer::start().unwrap();
+    cold.set_mode(Mode::Down);
+    let (_serve, grpc) = start_with_grpc(&cold);
+    let mut client = AuthorizationClient::connect(format!("http://{grpc}"))
+        .await
+        .unwrap();
+    let token = cold.mint(HOUR);
+    let denied = client
+        .check(check_request(Some(&format!("Bearer {token}"))))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(denied.status.as_ref().unwrap().code, 14, "{denied:?}");
+    let Some(HttpResponse::DeniedResponse(answer)) = denied.http_response else {
+        panic!("no denial: {denied:?}");
+    };
+    assert_eq!(answer.status.unwrap().code, 503);
+    assert!(header(&answer.headers, "retry-after").is_some());
+}
+
+#[test]
+fn no_issuer_with_a_non_loopback_grpc_listen_exits_2() {
+    let (code, stdout, stderr) = serve_exits(
+        &["--listen", "127.0.0.1:0", "--grpc-listen", "0.0.0.0:0"],
+        None,
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(!stdout.contains("listening"), "{stdout}");
+    assert!(stderr.contains("--jwks-url"), "{stderr}");
+}

@@ -2,8 +2,9 @@
 //! Envoy ext_authz (HTTP), with a built-in development issuer when no issuer is configured.
 //!
 //! `mod.rs` turns flags into a verifier; [`routes`] answers requests; [`http`] serves them
-//! with bounded connections.
+//! with bounded connections; [`grpc`] answers Envoy's gRPC ext_authz.
 
+mod grpc;
 mod http;
 mod routes;
 
@@ -24,6 +25,9 @@ pub(crate) struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// Also answer Envoy's gRPC ext_authz (`envoy.service.auth.v3.Authorization/Check`) here.
+    #[arg(long, value_name = "ADDR")]
+    grpc_listen: Option<SocketAddr>,
     /// Supabase project URL: derives the JWKS URL, `iss` and `aud`.
     #[arg(long, env = "SUPABASE_URL")]
     supabase_url: Option<String>,
@@ -118,11 +122,10 @@ fn issuer(args: &ServeArgs) -> Result<(VerifierConfig, Option<DevIssuer>), Strin
         }
         (None, Some(config)) => Ok((config, None)),
         // The development issuer mints valid tokens for anyone who asks: never for a network.
-        (None, None) if !args.listen.ip().is_loopback() => Err(format!(
+        (None, None) if let Some(exposed) = exposed(args) => Err(format!(
             "no issuer configured: pass --supabase-url (or set SUPABASE_URL) or --jwks-url. \
-             The development issuer mints tokens for anyone who asks, so it runs only on a \
-             loopback --listen, not on {}",
-            args.listen
+             The development issuer mints tokens for anyone who asks, so it runs only on \
+             loopback addresses, not on {exposed}"
         )),
         (None, None) => match DevIssuer::start() {
             Ok(dev) => Ok((VerifierConfig::supabase(dev.base_url()), Some(dev))),
@@ -169,26 +172,79 @@ async fn serve(args: ServeArgs) -> ExitCode {
         Ok(l) => l,
         Err(e) => return fail(&format!("cannot listen on {}: {e}", args.listen)),
     };
+    let grpc_listener = match args.grpc_listen {
+        None => None,
+        Some(grpc) => match tokio::net::TcpListener::bind(grpc).await {
+            Ok(l) => Some(l),
+            Err(e) => return fail(&format!("cannot listen on {grpc}: {e}")),
+        },
+    };
     let addr = listener.local_addr().unwrap_or(args.listen);
     let _refresh = verifier.spawn_refresh();
-    announce(addr, verifier.config(), dev.as_ref());
+    let grpc_addr = grpc_listener.as_ref().and_then(|l| l.local_addr().ok());
+    announce(addr, grpc_addr, verifier.config(), dev.as_ref());
 
-    let app = routes::router(verifier, dev);
+    // One shutdown signal for both servers.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown().await;
+        let _ = stop.send(true);
+    });
+    let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+    let request_timeout = Duration::from_secs(args.request_timeout);
+    let grpc = async {
+        match grpc_listener {
+            Some(l) => grpc::serve(
+                l,
+                verifier.clone(),
+                request_timeout,
+                until_stopped(stopped.clone()),
+            )
+            .await
+            .map_err(|e| e.to_string()),
+            None => Ok(()),
+        }
+    };
     let limits = http::Limits {
         header_read_timeout: Duration::from_secs(args.header_read_timeout),
-        request_timeout: Duration::from_secs(args.request_timeout),
+        request_timeout,
         max_connections: args.max_connections,
     };
-    match http::serve(listener, app, limits, shutdown()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(&format!("server error: {e}")),
+    let http = http::serve(
+        listener,
+        routes::router(verifier.clone(), dev),
+        limits,
+        until_stopped(stopped.clone()),
+    );
+    match tokio::join!(http, grpc) {
+        (Ok(()), Ok(())) => ExitCode::SUCCESS,
+        (Err(e), _) => fail(&format!("server error: {e}")),
+        (_, Err(e)) => fail(&format!("gRPC server error: {e}")),
     }
 }
 
-/// The first stdout line is machine-readable (`listening on ADDR`), for scripts and tests.
-/// Write errors are ignored: a closed stdout must not stop the server.
-fn announce(addr: SocketAddr, config: &VerifierConfig, dev: Option<&DevIssuer>) {
+/// A listen address off loopback, where the development issuer must never answer.
+fn exposed(args: &ServeArgs) -> Option<SocketAddr> {
+    std::iter::once(args.listen)
+        .chain(args.grpc_listen)
+        .find(|addr| !addr.ip().is_loopback())
+}
+
+/// The first stdout line is machine-readable (`listening on ADDR`), and so is the gRPC line
+/// when there is one, for scripts and tests. Write errors are ignored: a closed stdout must
+/// not stop the server.
+fn announce(
+    addr: SocketAddr,
+    grpc: Option<SocketAddr>,
+    config: &VerifierConfig,
+    dev: Option<&DevIssuer>,
+) {
     let mut text = format!("listening on {addr}\n");
+    if let Some(grpc) = grpc {
+        text += &format!("  gRPC ext_authz on {grpc}\n");
+    }
     text += &format!("  JWKS      {}\n", config.jwks_url);
     text += &format!(
         "  issuer    {}\n",
