@@ -602,3 +602,31 @@ fn shared_cache_in_a_static_fetches_once_across_threads() {
     assert_eq!(c.hits, 8 * 20 - 1, "{c:?}");
     assert!(c.misses >= 1, "{c:?}");
 }
+
+#[test]
+fn a_set_loaded_off_the_cache_installs_like_a_completed_fetch() {
+    let mut h = Harness::warm(CachePolicy::DEFAULT, T0);
+    assert_eq!(h.step(T0 + 600, Some("c")), S::Fetch);
+    // Loaded into a copy of the held keys, as a locked cache does off its lock.
+    let mut staged = h.cache.stage();
+    let loaded = staged.load(set(&[("b", 2), ("c", 3)]).as_bytes());
+    let ticket = h.ticket.take().unwrap();
+    let report = h
+        .cache
+        .install(ticket, T0 + 600, staged, loaded, Some(120))
+        .unwrap();
+    assert_eq!(report.loaded, 2);
+    assert_eq!(h.cache.fresh_until(), Some(T0 + 720), "max-age honoured");
+    assert_eq!(h.step(T0 + 601, Some("c")), ready("c"));
+    assert_eq!(h.step(T0 + 601, Some("a")), S::Fetch, "a is gone");
+    // A failed load installs nothing and starts the cooldown, like a failed fetch.
+    let mut staged = h.cache.stage();
+    let loaded = staged.load(b"<html>");
+    let ticket = h.ticket.take().unwrap();
+    assert_eq!(
+        h.cache.install(ticket, T0 + 601, staged, loaded, None),
+        Err(Error::JwksInvalid)
+    );
+    assert_eq!(h.step(T0 + 602, Some("b")), ready("b"));
+    assert_eq!(h.cache.counters().fetches_failed, 1);
+}

@@ -17,6 +17,9 @@ pub use fetch::{
 };
 pub use layer::{AuthError, AuthLayer, AuthService, bearer, error_body};
 pub use metrics::Metrics;
+#[cfg(feature = "_test-hooks")]
+#[doc(hidden)]
+pub use table::hooks as __hooks;
 pub use table::{ArcTable, ServerTable};
 pub use verifier::{
     ConfigError, DEFAULT_MAX_DEPTH, DEFAULT_MAX_TOKEN_LEN, KEY_CAPACITY, TOKEN_CACHE_CAPACITY,

@@ -25,6 +25,8 @@ impl<T: KeyTable> TablePtr for ArcTable<T> {
     type Table = T;
 
     fn new(table: T) -> Self {
+        #[cfg(feature = "_test-hooks")]
+        hooks::on_table_build();
         ArcTable(Arc::new(table))
     }
 
@@ -40,3 +42,30 @@ impl<T: KeyTable> TablePtr for ArcTable<T> {
 /// The table the std verifier uses: [`LargeTable`], 86 KiB per key behind an `Arc`, the
 /// fastest verify.
 pub type ServerTable = Boxed<ArcTable<LargeTable>>;
+
+/// Hooks for jwtgate-std's own tests (private feature `_test-hooks`): not part of the API.
+#[cfg(feature = "_test-hooks")]
+#[doc(hidden)]
+pub mod hooks {
+    use std::sync::Mutex;
+
+    type Hook = Box<dyn Fn() + Send + Sync>;
+
+    static ON_BUILD: Mutex<Option<Hook>> = Mutex::new(None);
+
+    /// Runs `hook` each time a key's table is built (replacing any earlier hook).
+    pub fn set_on_table_build(hook: impl Fn() + Send + Sync + 'static) {
+        *ON_BUILD
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Box::new(hook));
+    }
+
+    pub(super) fn on_table_build() {
+        let hook = ON_BUILD
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(hook) = hook.as_ref() {
+            hook();
+        }
+    }
+}

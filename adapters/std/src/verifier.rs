@@ -260,6 +260,13 @@ impl Verifier {
         text
     }
 
+    /// Whether the state lock is free right now (jwtgate-std's own tests).
+    #[cfg(feature = "_test-hooks")]
+    #[doc(hidden)]
+    pub fn __state_lock_is_free(&self) -> bool {
+        self.shared.state.try_lock().is_ok()
+    }
+
     /// The cache's counters.
     pub fn counters(&self) -> CacheCounters {
         self.state().cache.counters()
@@ -392,10 +399,33 @@ impl Verifier {
             .fetcher
             .fetch(&self.shared.config.jwks_url, etag.as_deref())
             .await;
+        // A new document's keys get their tables built on a blocking thread, into a copy of
+        // the held set (pointers to the tables of keys that stay): requests keep being served
+        // meanwhile, and only the swap takes the lock.
+        let staged = match &result {
+            Ok(Fetched::Document { body, .. }) => {
+                let mut staged = self.state().cache.stage();
+                let body = body.clone();
+                tokio::task::spawn_blocking(move || {
+                    let loaded = staged.load(&body);
+                    (staged, loaded)
+                })
+                .await
+                .ok()
+            }
+            _ => None,
+        };
         let now = unix_now();
         let mut state = self.state();
-        let (body, outcome) = Fetched::outcome(&result);
-        let installed = state.cache.complete(ticket, now, body, outcome);
+        let installed = match (staged, &result) {
+            (Some((staged, loaded)), Ok(Fetched::Document { max_age, .. })) => {
+                state.cache.install(ticket, now, staged, loaded, *max_age)
+            }
+            _ => {
+                let (body, outcome) = Fetched::outcome(&result);
+                state.cache.complete(ticket, now, body, outcome)
+            }
+        };
         // Counted under the lock: a caller that saw the old count looks again after this.
         self.shared.completed.fetch_add(1, Ordering::Release);
         match (&installed, &result) {

@@ -419,10 +419,9 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
         buf: &[u8],
         outcome: FetchOutcome,
     ) -> Result<LoadReport, Error> {
-        if self.in_flight.is_none_or(|f| f.id != ticket.id) {
+        if !self.take_ticket(&ticket) {
             return Err(Error::JwksFetchFailed);
         }
-        self.in_flight = None;
         let result = match outcome {
             FetchOutcome::Document { len, max_age } => match buf.get(..len) {
                 Some(body) => self.keys.load(body).map(|report| (report, max_age, true)),
@@ -434,6 +433,59 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
             FetchOutcome::TooLarge => Err(Error::JwksInvalid),
             FetchOutcome::NotModified { .. } | FetchOutcome::Failed => Err(Error::JwksFetchFailed),
         };
+        self.settle(now, result)
+    }
+
+    /// Reports a fetch whose document was loaded into `staged`, a copy of the held keys
+    /// from [`JwksCache::stage`], with `loaded` the result of that [`KeySet::load`]: on
+    /// success `staged` replaces the held keys. This is how a cache behind a lock builds the
+    /// tables of new keys (milliseconds each with a `LargeTable`) without holding the lock.
+    ///
+    /// # Errors
+    /// As [`JwksCache::complete`].
+    pub fn install(
+        &mut self,
+        ticket: FetchTicket,
+        now: u64,
+        staged: KeySet<N, T>,
+        loaded: Result<LoadReport, Error>,
+        max_age: Option<u64>,
+    ) -> Result<LoadReport, Error> {
+        if !self.take_ticket(&ticket) {
+            return Err(Error::JwksFetchFailed);
+        }
+        let result = loaded.map(|report| {
+            self.keys = staged;
+            (report, max_age, true)
+        });
+        self.settle(now, result)
+    }
+
+    /// A copy of the held keys to load a fetched document into, off any lock (see
+    /// [`JwksCache::install`]): tables of keys that stay are reused, so with tables behind a
+    /// pointer ([`Boxed`](crate::Boxed)) the copy costs pointers, not tables.
+    pub fn stage(&self) -> KeySet<N, T>
+    where
+        T: Clone,
+    {
+        self.keys.clone()
+    }
+
+    /// Whether `ticket` is the fetch in flight; if so, it no longer is.
+    fn take_ticket(&mut self, ticket: &FetchTicket) -> bool {
+        if self.in_flight.is_none_or(|f| f.id != ticket.id) {
+            return false;
+        }
+        self.in_flight = None;
+        true
+    }
+
+    /// Records how a fetch ended: `(report, max_age, whether a document was loaded)`.
+    fn settle(
+        &mut self,
+        now: u64,
+        result: Result<(LoadReport, Option<u64>, bool), Error>,
+    ) -> Result<LoadReport, Error> {
         match result {
             Ok((report, max_age, loaded)) => {
                 let ttl = self.policy.effective_ttl(max_age);
