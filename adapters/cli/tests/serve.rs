@@ -20,6 +20,8 @@ struct Serve {
     child: Child,
     base: String,
     http: reqwest::Client,
+    /// What it has logged to stderr so far (only for `Serve::start`).
+    log: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl Drop for Serve {
@@ -62,7 +64,7 @@ impl Serve {
             .env_remove("SUPABASE_URL")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
@@ -70,6 +72,16 @@ impl Serve {
         stdout.read_line(&mut first).unwrap();
         // Keep draining, as a terminal would.
         std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        let log = std::sync::Arc::<std::sync::Mutex<String>>::default();
+        let stderr = BufReader::new(child.stderr.take().unwrap());
+        let sink = std::sync::Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in stderr.lines().map_while(Result::ok) {
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
         let addr = first
             .trim()
             .strip_prefix("listening on ")
@@ -82,7 +94,12 @@ impl Serve {
             child,
             base: format!("http://{addr}"),
             http,
+            log,
         }
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
     }
 
     async fn get(&self, path: &str, token: Option<&str>) -> Answer {
@@ -591,6 +608,7 @@ async fn dev_issuer_on_loopback_warns_and_mints() {
         ),
         child,
         http: reqwest::Client::new(),
+        log: std::sync::Arc::default(),
     };
     assert!(
         text.contains("mints a valid token for anyone who asks"),
@@ -631,6 +649,11 @@ async fn an_emptied_set_revokes_a_valid_key_within_the_ttl() {
     assert_eq!(serve.auth(&seen).await.code(), "ERR_AUTH_KEY_NOT_FOUND");
     assert_eq!(serve.get("/readyz", None).await.status, 503);
     assert!(serve.metric("jwtgate_jwks_empty_sets_total").await >= 1.0);
+    assert!(
+        serve.log().contains("JWK Set has no usable key"),
+        "no warning logged:\n{}",
+        serve.log()
+    );
     assert_eq!(serve.metric("jwtgate_jwks_keys").await, 0.0);
     // The issuer publishes keys again: served again.
     issuer.set_mode(Mode::Up);
@@ -878,6 +901,7 @@ fn start_with_grpc(issuer: &DevIssuer) -> (Serve, String) {
         child,
         base: format!("http://{addr}"),
         http: reqwest::Client::new(),
+        log: std::sync::Arc::default(),
     };
     (serve, grpc)
 }

@@ -84,7 +84,7 @@ pub(super) async fn serve(
                 Ok((stream, _)) => stream,
                 // Out of descriptors, or a connection reset before accept: keep serving.
                 Err(e) if is_transient(&e) => {
-                    eprintln!("jwtgate serve: accept failed: {e}");
+                    tracing::warn!(error = %e, "accept failed");
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }

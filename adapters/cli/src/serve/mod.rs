@@ -76,7 +76,22 @@ pub(crate) struct ServeArgs {
     max_depth: u8,
 }
 
+/// Fetch failures, revocations and capacity warnings go to stderr, one line each; the level
+/// is `JWTGATE_LOG` (`error`, `warn`, `info` (default), `debug`, `trace`).
+fn init_logging() {
+    let level = std::env::var("JWTGATE_LOG")
+        .ok()
+        .and_then(|l| l.parse::<tracing::Level>().ok())
+        .unwrap_or(tracing::Level::INFO);
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
 pub(crate) fn run(args: ServeArgs) -> ExitCode {
+    init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
