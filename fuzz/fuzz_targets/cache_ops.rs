@@ -454,14 +454,13 @@ impl<T: KeyTable + Clone> World<T> {
         };
         let mut table = T::EMPTY;
         let result = if shared_path && T::BYTES > 0 {
-            self.cache
-                .verify_blocking_in(parsed, &policy, now, &mut jwks_buf, &mut table, fetch)
+            let cell = self.cache.copying_into(&mut table);
+            jwtgate::driver::verify_blocking(cell, parsed, &policy, now, &mut jwks_buf, fetch)
         } else if shared_path {
-            self.cache
-                .verify_blocking(parsed, &policy, now, &mut jwks_buf, fetch)
+            jwtgate::driver::verify_blocking(&self.cache, parsed, &policy, now, &mut jwks_buf, fetch)
         } else {
             self.cache
-                .with(|c| c.verify_blocking(parsed, &policy, now, &mut jwks_buf, fetch))
+                .with(|c| jwtgate::driver::verify_blocking(c, parsed, &policy, now, &mut jwks_buf, fetch))
         };
         self.check_tables();
         if let Ok(v) = &result {

@@ -497,7 +497,8 @@ fn verify_blocking_drives_the_whole_path() {
     for now in [T0, T0 + 1, T0 + 700, T0 + 701, T0 + 4200, T0 + 4201] {
         let mut buf = [0u8; 2048];
         let untrusted = UntrustedToken::parse(token.as_bytes(), &mut buf).unwrap();
-        let result = cache.verify_blocking(
+        let result = jwtgate::driver::verify_blocking(
+            &mut cache,
             untrusted,
             &policy,
             now,
@@ -535,11 +536,15 @@ fn hs256_fallback_works_with_the_key_set_unreachable() {
     let mut cache = JwksCache::<4>::new(CachePolicy::DEFAULT);
     let mut buf = [0u8; 1024];
     let untrusted = UntrustedToken::parse(token.as_bytes(), &mut buf).unwrap();
-    let verified = cache
-        .verify_blocking(untrusted, &policy, T0, &mut [0u8; 16], |_: &mut [u8]| {
-            panic!("HS256 must not fetch")
-        })
-        .unwrap();
+    let verified = jwtgate::driver::verify_blocking(
+        &mut cache,
+        untrusted,
+        &policy,
+        T0,
+        &mut [0u8; 16],
+        |_: &mut [u8]| panic!("HS256 must not fetch"),
+    )
+    .unwrap();
     assert_eq!(verified.alg(), Algorithm::Hs256);
     assert_eq!(cache.counters(), jwtgate::CacheCounters::default());
 }
@@ -560,7 +565,8 @@ fn shared_cache_in_a_static_fetches_once_across_threads() {
                     let mut buf = [0u8; 1024];
                     let mut jwks_buf = [0u8; 1024];
                     let untrusted = UntrustedToken::parse(token.as_bytes(), &mut buf).unwrap();
-                    let result = SHARED.verify_blocking(
+                    let result = jwtgate::driver::verify_blocking(
+                        &SHARED,
                         untrusted,
                         &Policy::new(),
                         T0,

@@ -681,13 +681,20 @@ fn jwks_cache_verifies_with_its_tables() {
     let mut buf = [0u8; 512];
     let mut jwks_buf = [0u8; 1024];
     let parsed = UntrustedToken::parse(token.as_bytes(), &mut buf).unwrap();
-    let verified = cache.verify_blocking(parsed, &Policy::new(), NOW, &mut jwks_buf, |out| {
-        out[..set.len()].copy_from_slice(set.as_bytes());
-        FetchOutcome::Document {
-            len: set.len(),
-            max_age: None,
-        }
-    });
+    let verified = jwtgate::driver::verify_blocking(
+        &mut *cache,
+        parsed,
+        &Policy::new(),
+        NOW,
+        &mut jwks_buf,
+        |out| {
+            out[..set.len()].copy_from_slice(set.as_bytes());
+            FetchOutcome::Document {
+                len: set.len(),
+                max_age: None,
+            }
+        },
+    );
     assert!(verified.is_ok());
 }
 
@@ -707,12 +714,12 @@ fn shared_cache_copies_the_table_out_for_verification() {
     let mut scratch = Box::new(SmallTable::EMPTY);
     let mut buf = [0u8; 512];
     let parsed = UntrustedToken::parse(token.as_bytes(), &mut buf).unwrap();
-    let verified = SHARED_SMALL.verify_blocking_in(
+    let verified = jwtgate::driver::verify_blocking(
+        SHARED_SMALL.copying_into(&mut scratch),
         parsed,
         &Policy::new(),
         NOW,
         &mut jwks_buf,
-        &mut scratch,
         fetch,
     );
     assert!(verified.is_ok());
@@ -722,11 +729,15 @@ fn shared_cache_copies_the_table_out_for_verification() {
     let mut buf = [0u8; 512];
     let parsed = UntrustedToken::parse(token.as_bytes(), &mut buf).unwrap();
     assert!(
-        SHARED_SMALL
-            .verify_blocking(parsed, &Policy::new(), NOW, &mut jwks_buf, |_| {
-                FetchOutcome::Failed
-            })
-            .is_ok()
+        jwtgate::driver::verify_blocking(
+            &SHARED_SMALL,
+            parsed,
+            &Policy::new(),
+            NOW,
+            &mut jwks_buf,
+            |_| { FetchOutcome::Failed }
+        )
+        .is_ok()
     );
 }
 

@@ -37,10 +37,17 @@ fn cache_ops_one_fetch_per_verify_without_cooldown() {
         let mut fetches = 0;
         let mut buf = [0u8; 1024];
         let parsed = UntrustedToken::parse(token.as_bytes(), &mut buf).unwrap();
-        let result = cache.verify_blocking(parsed, &policy, NOW, &mut [0u8; 4096], |_| {
-            fetches += 1;
-            FetchOutcome::Failed
-        });
+        let result = jwtgate::driver::verify_blocking(
+            &mut cache,
+            parsed,
+            &policy,
+            NOW,
+            &mut [0u8; 4096],
+            |_| {
+                fetches += 1;
+                FetchOutcome::Failed
+            },
+        );
         assert_eq!(result.err(), Some(Error::JwksFetchFailed));
         assert_eq!(fetches, 1, "{preset:?}");
 
@@ -48,10 +55,17 @@ fn cache_ops_one_fetch_per_verify_without_cooldown() {
         let mut fetches = 0;
         let mut buf = [0u8; 1024];
         let parsed = UntrustedToken::parse(token.as_bytes(), &mut buf).unwrap();
-        let result = shared.verify_blocking(parsed, &policy, NOW, &mut [0u8; 4096], |_| {
-            fetches += 1;
-            FetchOutcome::Failed
-        });
+        let result = jwtgate::driver::verify_blocking(
+            &shared,
+            parsed,
+            &policy,
+            NOW,
+            &mut [0u8; 4096],
+            |_| {
+                fetches += 1;
+                FetchOutcome::Failed
+            },
+        );
         assert_eq!(result.err(), Some(Error::JwksFetchFailed));
         assert_eq!(fetches, 1, "shared, {preset:?}");
     }
@@ -79,33 +93,39 @@ fn cache_ops_stale_keys_serve_after_failed_refresh_without_cooldown() {
     let mut cache = JwksCache::<4>::new(preset);
     let mut buf = [0u8; 1024];
     let parsed = UntrustedToken::parse(token.as_bytes(), &mut buf).unwrap();
-    cache
-        .verify_blocking(parsed, &policy, NOW, &mut [0u8; 4096], fill)
+    jwtgate::driver::verify_blocking(&mut cache, parsed, &policy, NOW, &mut [0u8; 4096], fill)
         .expect("cold fetch");
     let later = NOW + preset.ttl + 1; // past the ttl, within stale-if-error
     let mut fetches = 0;
     let mut buf = [0u8; 1024];
     let parsed = UntrustedToken::parse(token.as_bytes(), &mut buf).unwrap();
-    let result = cache.verify_blocking(parsed, &policy, later, &mut [0u8; 4096], |_| {
-        fetches += 1;
-        FetchOutcome::Failed
-    });
+    let result = jwtgate::driver::verify_blocking(
+        &mut cache,
+        parsed,
+        &policy,
+        later,
+        &mut [0u8; 4096],
+        |_| {
+            fetches += 1;
+            FetchOutcome::Failed
+        },
+    );
     assert!(result.is_ok(), "stale keys not served: {:?}", result.err());
     assert_eq!(fetches, 1);
 
     let shared = SharedCache::<4>::new(preset);
     let mut buf = [0u8; 1024];
     let parsed = UntrustedToken::parse(token.as_bytes(), &mut buf).unwrap();
-    shared
-        .verify_blocking(parsed, &policy, NOW, &mut [0u8; 4096], fill)
+    jwtgate::driver::verify_blocking(&shared, parsed, &policy, NOW, &mut [0u8; 4096], fill)
         .expect("cold fetch");
     let mut fetches = 0;
     let mut buf = [0u8; 1024];
     let parsed = UntrustedToken::parse(token.as_bytes(), &mut buf).unwrap();
-    let result = shared.verify_blocking(parsed, &policy, later, &mut [0u8; 4096], |_| {
-        fetches += 1;
-        FetchOutcome::Failed
-    });
+    let result =
+        jwtgate::driver::verify_blocking(&shared, parsed, &policy, later, &mut [0u8; 4096], |_| {
+            fetches += 1;
+            FetchOutcome::Failed
+        });
     assert!(
         result.is_ok(),
         "shared: stale keys not served: {:?}",

@@ -438,15 +438,21 @@ fn a_verdict_is_stored_only_under_the_keys_that_verified_it() {
     let mut buf = [0u8; 1024];
     let mut jwks_buf = [0u8; 2048];
     let untrusted = jwtgate::UntrustedToken::parse(t.as_bytes(), &mut buf).unwrap();
-    let verified = cache
-        .verify_blocking(untrusted, &policy, NOW, &mut jwks_buf, |out| {
+    let verified = jwtgate::driver::verify_blocking(
+        &mut cache,
+        untrusted,
+        &policy,
+        NOW,
+        &mut jwks_buf,
+        |out| {
             out[..set_b.len()].copy_from_slice(set_b.as_bytes());
             FetchOutcome::Document {
                 len: set_b.len(),
                 max_age: None,
             }
-        })
-        .expect("set B verifies the token");
+        },
+    )
+    .expect("set B verifies the token");
     assert_eq!(cache.counters().unknown_kid_refreshes, 1);
     // Flap back to A (a background refresh sees the old set again).
     let ticket = cache.__poll_refresh(NOW + 600).expect("a refresh is due");

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use jwtgate::{
     CachePolicy, Error, FetchOutcome, Hs256Secret, JwksCache, Policy, UntrustedToken, Verified,
+    driver,
 };
 use jwtgate_std::fetch::{self, Document, FetchConfig, FetchError, LoadError};
 use jwtgate_std::{KEY_CAPACITY, unix_now};
@@ -190,7 +191,7 @@ fn check<'b>(
     // Every document fits: files and bodies are both capped at `max_body`.
     let mut jwks_buf = vec![0u8; FetchConfig::default().max_body];
     let verified =
-        cache.verify_blocking(untrusted, policy, now, &mut jwks_buf, |out| {
+        driver::verify_blocking(&mut cache, untrusted, policy, now, &mut jwks_buf, |out| {
             match key_set(source) {
                 Ok(doc) => match out.get_mut(..doc.body.len()) {
                     Some(dst) => {

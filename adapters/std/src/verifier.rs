@@ -373,7 +373,7 @@ impl Verifier {
         let policy = self.policy();
         let mut transport = self.transport();
         driver::verify(
-            &mut Locked(&self.shared),
+            Locked(&self.shared),
             &mut transport,
             token,
             &policy,
@@ -476,7 +476,7 @@ impl Verifier {
     /// Returns whether a fetch ran.
     pub async fn refresh(&self) -> bool {
         let mut transport = self.transport();
-        driver::refresh(&mut Locked(&self.shared), &mut transport, unix_now()).await
+        driver::refresh(Locked(&self.shared), &mut transport, unix_now()).await
     }
 
     /// Spawns the background refresh task: it keeps the set fresh ahead of expiry (with up to

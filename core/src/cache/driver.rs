@@ -18,6 +18,7 @@ use core::task::{Context, Poll, Waker};
 
 use crate::Error;
 use crate::es256::{KeyTable, sealed::Table as _};
+use crate::jwk::Key;
 use crate::jwks::KeyRef;
 use crate::policy::Policy;
 use crate::token::{UntrustedToken, Verified};
@@ -31,10 +32,14 @@ pub trait CacheCell<const N: usize, T: KeyTable> {
     /// a fetch or a signature check runs.
     fn with<R>(&mut self, f: impl FnOnce(&mut JwksCache<N, T>) -> R) -> R;
 
-    /// Looks the key up and, if one is served, runs `check` with it. This default suits a
-    /// cell behind a lock: it copies the key out (and the table's pointer, for a table behind
-    /// one; an inline table stays behind and the check takes the table-free path) and runs
-    /// `check` once the lock is released.
+    /// Whether `with` holds a lock. If it does, the driver copies the served key out (and
+    /// the table's pointer, for a table behind one; an inline table stays behind and the
+    /// check takes the table-free path) and checks the signature once the lock is released;
+    /// if not, it checks in place with the key's table.
+    #[doc(hidden)]
+    const LOCKED: bool = true;
+
+    /// Looks the key up and, if one is served, runs `check` with it (see `LOCKED`).
     #[doc(hidden)]
     fn lookup_and_check<R>(
         &mut self,
@@ -42,46 +47,45 @@ pub trait CacheCell<const N: usize, T: KeyTable> {
         now: u64,
         check: impl FnOnce(KeyRef<'_>) -> R,
     ) -> Next<R> {
-        let next = self.with(|cache| match cache.lookup(lookup, now) {
-            Step::Ready {
-                key, table, set, ..
-            } => Next::Ready((key.clone(), table.detach(), set)),
-            Step::Fetch(ticket) => Next::Fetch(ticket),
-            Step::Wait => Next::Wait,
-            Step::Fail(e) => Next::Fail(e),
-        });
-        match next {
-            Next::Ready((key, table, set)) => {
-                Next::Ready(check(KeyRef::new(&key, table.table_ref(), set)))
-            }
-            Next::Fetch(ticket) => Next::Fetch(ticket),
-            Next::Wait => Next::Wait,
-            Next::Fail(e) => Next::Fail(e),
+        if !Self::LOCKED {
+            return self.with(|cache| {
+                next(cache.lookup(lookup, now), |key, table, set| {
+                    check(KeyRef::new(key, table.table_ref(), set))
+                })
+            });
         }
+        self.with(|cache| {
+            next(cache.lookup(lookup, now), |key, table, set| {
+                (key.clone(), table.detach(), set)
+            })
+        })
+        .map(|(key, table, set)| check(KeyRef::new(&key, table.table_ref(), set)))
     }
 }
 
-/// The cache itself: nothing is locked, so the signature is checked in place with the
-/// key's table.
-impl<const N: usize, T: KeyTable> CacheCell<N, T> for JwksCache<N, T> {
+/// The cache itself, borrowed: nothing is locked, so the signature is checked in place with
+/// the key's table.
+impl<const N: usize, T: KeyTable> CacheCell<N, T> for &mut JwksCache<N, T> {
+    const LOCKED: bool = false;
+
     fn with<R>(&mut self, f: impl FnOnce(&mut JwksCache<N, T>) -> R) -> R {
         f(self)
     }
+}
 
-    fn lookup_and_check<R>(
-        &mut self,
-        lookup: &mut Lookup<'_>,
-        now: u64,
-        check: impl FnOnce(KeyRef<'_>) -> R,
-    ) -> Next<R> {
-        match self.lookup(lookup, now) {
-            Step::Ready {
-                key, table, set, ..
-            } => Next::Ready(check(KeyRef::new(key, table.table_ref(), set))),
-            Step::Fetch(ticket) => Next::Fetch(ticket),
-            Step::Wait => Next::Wait,
-            Step::Fail(e) => Next::Fail(e),
-        }
+/// What a lookup's step comes to, with `ready` run on a served key, its table and its set's
+/// fingerprint.
+pub(crate) fn next<'c, T, R>(
+    step: Step<'c, T>,
+    ready: impl FnOnce(&'c Key, &'c T, [u8; 32]) -> R,
+) -> Next<R> {
+    match step {
+        Step::Ready {
+            key, table, set, ..
+        } => Next::Ready(ready(key, table, set)),
+        Step::Fetch(ticket) => Next::Fetch(ticket),
+        Step::Wait => Next::Wait,
+        Step::Fail(e) => Next::Fail(e),
     }
 }
 
@@ -97,6 +101,18 @@ pub enum Next<R> {
     Wait,
     /// Answer with this error.
     Fail(Error),
+}
+
+impl<R> Next<R> {
+    /// The same round, with `f` applied to a served key's result.
+    pub(crate) fn map<S>(self, f: impl FnOnce(R) -> S) -> Next<S> {
+        match self {
+            Next::Ready(r) => Next::Ready(f(r)),
+            Next::Fetch(ticket) => Next::Fetch(ticket),
+            Next::Wait => Next::Wait,
+            Next::Fail(e) => Next::Fail(e),
+        }
+    }
 }
 
 /// How fetches run for the driver.
@@ -193,7 +209,7 @@ const ROUNDS: usize = 3;
 /// The catalog error for whatever check failed; [`Error::JwksFetchFailed`] (or
 /// [`Error::JwksInvalid`]) when keys are needed and none can be had.
 pub async fn verify<'b, const N: usize, T, C, X>(
-    cell: &mut C,
+    mut cell: C,
     transport: &mut X,
     token: UntrustedToken<'_, 'b>,
     policy: &Policy<'_>,
@@ -213,7 +229,7 @@ where
         match cell.lookup_and_check(&mut lookup, now, check) {
             Next::Ready(result) => return result,
             Next::Fail(e) => return Err(e),
-            Next::Fetch(ticket) => transport.fetch(cell, ticket, now).await,
+            Next::Fetch(ticket) => transport.fetch(&mut cell, ticket, now).await,
             Next::Wait => {
                 if !transport.wait().await {
                     return Err(Error::JwksFetchFailed);
@@ -227,7 +243,7 @@ where
 /// A background refresh: fetches now with `transport` if the cache wants one (cold, within
 /// `refresh_ahead` of expiry, or expired) and no fetch is in flight or cooling down. Returns
 /// whether a fetch ran. Adapters with a background task call it so that requests never wait.
-pub async fn refresh<const N: usize, T, C, X>(cell: &mut C, transport: &mut X, now: u64) -> bool
+pub async fn refresh<const N: usize, T, C, X>(mut cell: C, transport: &mut X, now: u64) -> bool
 where
     T: KeyTable,
     C: CacheCell<N, T>,
@@ -235,79 +251,58 @@ where
 {
     match cell.with(|cache| cache.poll_refresh(now)) {
         Some(ticket) => {
-            transport.fetch(cell, ticket, now).await;
+            transport.fetch(&mut cell, ticket, now).await;
             true
         }
         None => false,
     }
 }
 
-/// Runs a driver future whose transport never suspends (a blocking fetch) to completion: it
-/// completes on its first poll.
-pub(crate) fn run_blocking<R>(future: impl Future<Output = Result<R, Error>>) -> Result<R, Error> {
-    match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
+/// [`verify`] with a blocking `fetch`: for single-threaded callers (firmware main loops,
+/// CLIs). `fetch` writes the JWK Set into the buffer it is given (`jwks_buf`) and says how it
+/// went: [`FetchOutcome::Document`] with the document's length, or why not. The driver's
+/// future never suspends, so it completes at once.
+///
+/// The cell is the cache itself (`&mut cache`), a `&SharedCache` in a `static`, or
+/// `SharedCache::copying_into` for a shared cache with tables.
+///
+/// ```
+/// # const JWKS: &[u8] = br#"{"keys":[{"kty":"EC","crv":"P-256",
+/// #   "x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+/// #   "y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#;
+/// # const TOKEN: &[u8] = b"eyJhbGciOiJFUzI1NiJ9\
+/// # .eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ\
+/// # .DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
+/// # let now = 1_300_819_000;
+/// use jwtgate::{CachePolicy, FetchOutcome, JwksCache, Policy, UntrustedToken, driver};
+///
+/// let mut cache = JwksCache::<4>::new(CachePolicy::DEFAULT);
+/// let (mut jwks_buf, mut token_buf) = ([0u8; 2048], [0u8; 1024]);
+/// let token = UntrustedToken::parse(TOKEN, &mut token_buf)?;
+/// let policy = Policy::new();
+/// let verified = driver::verify_blocking(&mut cache, token, &policy, now, &mut jwks_buf, |buf| {
+///     // A blocking HTTP GET of the JWK Set into `buf` goes here.
+///     buf[..JWKS.len()].copy_from_slice(JWKS);
+///     FetchOutcome::Document { len: JWKS.len(), max_age: None }
+/// })?;
+/// assert!(verified.claims().iss().is_some_and(|iss| iss.eq_str("joe")));
+/// # Ok::<(), jwtgate::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`verify`].
+pub fn verify_blocking<'b, const N: usize, T: KeyTable>(
+    cell: impl CacheCell<N, T>,
+    token: UntrustedToken<'_, 'b>,
+    policy: &Policy<'_>,
+    now: u64,
+    jwks_buf: &mut [u8],
+    mut fetch: impl FnMut(&mut [u8]) -> FetchOutcome,
+) -> Result<Verified<'b>, Error> {
+    let mut transport = fetch_with(jwks_buf, async |buf: &mut [u8]| fetch(buf));
+    let verifying = pin!(verify(cell, &mut transport, token, policy, now));
+    match verifying.poll(&mut Context::from_waker(Waker::noop())) {
         Poll::Ready(result) => result,
         Poll::Pending => Err(Error::JwksFetchFailed),
-    }
-}
-
-impl<const N: usize, T: KeyTable> JwksCache<N, T> {
-    /// Verifies a token, fetching through `fetch` when the cache asks for it: the blocking
-    /// convenience for single-threaded callers (firmware main loops, CLIs).
-    ///
-    /// `fetch` writes the JWK Set into the buffer it is given (`jwks_buf`) and says how it
-    /// went: [`FetchOutcome::Document`] with the document's length, or why not.
-    ///
-    /// ```
-    /// # const JWKS: &[u8] = br#"{"keys":[{"kty":"EC","crv":"P-256",
-    /// #   "x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
-    /// #   "y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#;
-    /// # const TOKEN: &[u8] = b"eyJhbGciOiJFUzI1NiJ9\
-    /// # .eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ\
-    /// # .DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
-    /// # let now = 1_300_819_000;
-    /// use jwtgate::{CachePolicy, FetchOutcome, JwksCache, Policy, UntrustedToken};
-    ///
-    /// let mut cache = JwksCache::<4>::new(CachePolicy::DEFAULT);
-    /// let (mut jwks_buf, mut token_buf) = ([0u8; 2048], [0u8; 1024]);
-    /// let token = UntrustedToken::parse(TOKEN, &mut token_buf)?;
-    /// let verified = cache.verify_blocking(token, &Policy::new(), now, &mut jwks_buf, |buf| {
-    ///     // A blocking HTTP GET of the JWK Set into `buf` goes here.
-    ///     buf[..JWKS.len()].copy_from_slice(JWKS);
-    ///     FetchOutcome::Document { len: JWKS.len(), max_age: None }
-    /// })?;
-    /// assert!(verified.claims().iss().is_some_and(|iss| iss.eq_str("joe")));
-    /// # Ok::<(), jwtgate::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// As [`verify`].
-    pub fn verify_blocking<'b>(
-        &mut self,
-        token: UntrustedToken<'_, 'b>,
-        policy: &Policy<'_>,
-        now: u64,
-        jwks_buf: &mut [u8],
-        mut fetch: impl FnMut(&mut [u8]) -> FetchOutcome,
-    ) -> Result<Verified<'b>, Error> {
-        let mut transport = fetch_with(jwks_buf, async |buf: &mut [u8]| fetch(buf));
-        run_blocking(verify(self, &mut transport, token, policy, now))
-    }
-
-    /// The async twin of [`JwksCache::verify_blocking`]: `fetch` is an async closure. The
-    /// cache is borrowed exclusively across the fetch, so this suits one task owning the
-    /// cache; shared caches go through [`verify`] with their own [`CacheCell`].
-    ///
-    /// # Errors
-    /// As [`verify`].
-    pub async fn verify_async<'b>(
-        &mut self,
-        token: UntrustedToken<'_, 'b>,
-        policy: &Policy<'_>,
-        now: u64,
-        jwks_buf: &mut [u8],
-        fetch: impl AsyncFnMut(&mut [u8]) -> FetchOutcome,
-    ) -> Result<Verified<'b>, Error> {
-        verify(self, &mut fetch_with(jwks_buf, fetch), token, policy, now).await
     }
 }

@@ -10,17 +10,16 @@ use core::cell::RefCell;
 
 use critical_section::Mutex;
 
-use crate::Error;
 use crate::es256::{KeyTable, NoTable};
 use crate::jwks::KeyRef;
-use crate::policy::Policy;
-use crate::token::{UntrustedToken, Verified};
 
-use super::driver::{self, CacheCell, Next, fetch_with, run_blocking};
+use super::driver::{CacheCell, Next, next};
 use super::policy::CachePolicy;
-use super::state::{FetchOutcome, JwksCache, Lookup, Step};
+use super::state::{JwksCache, Lookup};
 
-/// A JWKS cache for a `static`.
+/// A JWKS cache for a `static`, verified through with the [driver](crate::driver):
+/// `driver::verify_blocking(&KEYS, ..)`, holding the lock only to decide and to install a
+/// fetched set, never across the fetch or the signature check.
 ///
 /// ```
 /// # #[cfg(feature = "critical-section")] {
@@ -44,66 +43,22 @@ impl<const N: usize, T: KeyTable> SharedCache<N, T> {
         critical_section::with(|cs| f(&mut self.inner.borrow_ref_mut(cs)))
     }
 
-    /// Verifies a token like [`JwksCache::verify_blocking`], holding the lock only to decide
-    /// and to install a fetched set, never across the fetch or the signature check.
-    ///
-    /// Only the key (about 160 bytes) is copied out, so with a [`KeyTable`] this checks the
-    /// signature on the table-free path; [`SharedCache::verify_blocking_in`] uses the table.
-    ///
-    /// # Errors
-    /// The catalog error for whatever check failed.
-    pub fn verify_blocking<'b>(
-        &self,
-        token: UntrustedToken<'_, 'b>,
-        policy: &Policy<'_>,
-        now: u64,
-        jwks_buf: &mut [u8],
-        mut fetch: impl FnMut(&mut [u8]) -> FetchOutcome,
-    ) -> Result<Verified<'b>, Error> {
-        let mut transport = fetch_with(jwks_buf, async |buf: &mut [u8]| fetch(buf));
-        run_blocking(driver::verify(
-            &mut &*self,
-            &mut transport,
-            token,
-            policy,
-            now,
-        ))
-    }
-
-    /// Like [`SharedCache::verify_blocking`], but also copies the selected key's table into
-    /// `table` (caller-owned storage: a `static`, or the stack for a [`SmallTable`]) inside
-    /// the critical section, and checks the signature with it after the section ends. The
-    /// copy (8.5 KiB for a [`SmallTable`]) is the price of keeping interrupts enabled during
-    /// the signature check.
+    /// The cache as a [`CacheCell`] that also copies the selected key's table into `table`
+    /// (caller-owned storage: a `static`, or the stack for a [`SmallTable`]) inside the
+    /// critical section, so that the signature is checked with it after the section ends.
+    /// The copy (8.5 KiB for a [`SmallTable`]) is the price of keeping interrupts enabled
+    /// during the signature check; `&SharedCache` itself copies only the key (about 160
+    /// bytes) and checks on the table-free path.
     ///
     /// [`SmallTable`]: crate::SmallTable
-    ///
-    /// # Errors
-    /// The catalog error for whatever check failed.
-    pub fn verify_blocking_in<'b>(
-        &self,
-        token: UntrustedToken<'_, 'b>,
-        policy: &Policy<'_>,
-        now: u64,
-        jwks_buf: &mut [u8],
-        table: &mut T,
-        mut fetch: impl FnMut(&mut [u8]) -> FetchOutcome,
-    ) -> Result<Verified<'b>, Error>
+    pub fn copying_into<'s>(&'s self, table: &'s mut T) -> impl CacheCell<N, T> + 's
     where
         T: Clone,
     {
-        let mut transport = fetch_with(jwks_buf, async |buf: &mut [u8]| fetch(buf));
-        let mut cell = CopyInto {
+        CopyInto {
             shared: self,
             table,
-        };
-        run_blocking(driver::verify(
-            &mut cell,
-            &mut transport,
-            token,
-            policy,
-            now,
-        ))
+        }
     }
 }
 
@@ -132,24 +87,13 @@ impl<const N: usize, T: KeyTable + Clone> CacheCell<N, T> for CopyInto<'_, N, T>
         check: impl FnOnce(KeyRef<'_>) -> R,
     ) -> Next<R> {
         let storage = &mut *self.table;
-        let next = self.shared.with(|cache| match cache.lookup(lookup, now) {
-            Step::Ready {
-                key, table, set, ..
-            } => {
-                storage.clone_from(table);
-                Next::Ready((key.clone(), set))
-            }
-            Step::Fetch(ticket) => Next::Fetch(ticket),
-            Step::Wait => Next::Wait,
-            Step::Fail(e) => Next::Fail(e),
-        });
-        match next {
-            Next::Ready((key, set)) => {
-                Next::Ready(check(KeyRef::new(&key, self.table.table_ref(), set)))
-            }
-            Next::Fetch(ticket) => Next::Fetch(ticket),
-            Next::Wait => Next::Wait,
-            Next::Fail(e) => Next::Fail(e),
-        }
+        self.shared
+            .with(|cache| {
+                next(cache.lookup(lookup, now), |key, table, set| {
+                    storage.clone_from(table);
+                    (key.clone(), set)
+                })
+            })
+            .map(|(key, set)| check(KeyRef::new(&key, self.table.table_ref(), set)))
     }
 }
