@@ -457,10 +457,18 @@ impl<T: KeyTable + Clone> World<T> {
             let cell = self.cache.copying_into(&mut table);
             jwtgate::driver::verify_blocking(cell, parsed, &policy, now, &mut jwks_buf, fetch)
         } else if shared_path {
-            jwtgate::driver::verify_blocking(&self.cache, parsed, &policy, now, &mut jwks_buf, fetch)
+            jwtgate::driver::verify_blocking(
+                &self.cache,
+                parsed,
+                &policy,
+                now,
+                &mut jwks_buf,
+                fetch,
+            )
         } else {
-            self.cache
-                .with(|c| jwtgate::driver::verify_blocking(c, parsed, &policy, now, &mut jwks_buf, fetch))
+            self.cache.with(|c| {
+                jwtgate::driver::verify_blocking(c, parsed, &policy, now, &mut jwks_buf, fetch)
+            })
         };
         self.check_tables();
         if let Ok(v) = &result {

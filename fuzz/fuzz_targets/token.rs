@@ -38,10 +38,17 @@ fn check(data: &[u8], buf: &mut [u8]) -> Option<(Algorithm, Option<String>)> {
             let mut cache = JwksCache::<1>::new(CachePolicy::DEFAULT);
             let mut fetched = false;
             let mut jwks_buf = [0u8; 16];
-            let verdict = jwtgate::driver::verify_blocking(&mut cache, t.clone(), &policy, NOW, &mut jwks_buf, |_| {
-                fetched = true;
-                FetchOutcome::Failed
-            });
+            let verdict = jwtgate::driver::verify_blocking(
+                &mut cache,
+                t.clone(),
+                &policy,
+                NOW,
+                &mut jwks_buf,
+                |_| {
+                    fetched = true;
+                    FetchOutcome::Failed
+                },
+            );
             assert_eq!(
                 fetched,
                 t.alg().needs_key_set(),

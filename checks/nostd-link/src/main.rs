@@ -194,7 +194,14 @@ fn main() -> ! {
                         max_age: None,
                     }
                 };
-                match jwtgate::driver::verify_blocking(&CACHE, token, &policy, NOW, &mut jwks_buf, fetch) {
+                match jwtgate::driver::verify_blocking(
+                    &CACHE,
+                    token,
+                    &policy,
+                    NOW,
+                    &mut jwks_buf,
+                    fetch,
+                ) {
                     Ok(v) => Outcome::Verified {
                         iss_is_joe: v.claims().iss().is_some_and(|i| i.eq_str("joe")),
                         exp: v.claims().exp(),
