@@ -1,0 +1,185 @@
+//! Strict, zero-copy, allocation-free JSON (RFC 8259) for JOSE headers, claims and JWK Sets.
+//!
+//! [`parse`] validates a whole document once: UTF-8 without BOM, the exact grammar (so no
+//! `NaN`, no trailing commas, no comments), no lone surrogate escapes, no duplicate member
+//! names in any object (compared after unescaping), and a bounded nesting depth. The
+//! returned [`Value`] borrows the input; navigating it re-lexes lazily and never allocates.
+//!
+//! Duplicate detection rescans the earlier members of the same object, so its cost is
+//! `members × object size`. Untrusted documents parsed before any signature check (JOSE
+//! headers) go through [`parse_bounded`], which caps the members of every object so the cost
+//! stays linear in the document; payloads are only parsed after their signature verified.
+
+mod lex;
+mod text;
+mod walk;
+
+pub use text::{Chars, JsonStr};
+pub use walk::{Elements, Members};
+
+/// The deepest nesting any caller may ask for; keeps the recursive descent's stack bounded.
+pub const MAX_DEPTH_LIMIT: u8 = 64;
+
+/// Why a document was rejected. Callers map it to their own catalog error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum JsonError {
+    /// Not UTF-8, a BOM, or not JSON per RFC 8259 (including lone surrogate escapes).
+    Syntax,
+    /// Nested deeper than allowed.
+    TooDeep,
+    /// An object repeats a member name.
+    DuplicateMember,
+    /// An object has more members than the caller allows (see [`parse_bounded`]).
+    TooManyMembers,
+}
+
+/// Validates `doc` as one strict JSON value nested at most `max_depth` levels deep.
+///
+/// # Errors
+/// [`JsonError`] says which rule the document broke.
+pub fn parse(doc: &[u8], max_depth: u8) -> Result<Value<'_>, JsonError> {
+    parse_bounded(doc, max_depth, usize::MAX)
+}
+
+/// As [`parse`], and no object may have more than `max_members` members.
+///
+/// Duplicate detection costs `members × object size` per object; bounding the members keeps
+/// the cost of parsing an untrusted document linear in its length.
+///
+/// # Errors
+/// [`JsonError`] says which rule the document broke.
+pub fn parse_bounded(
+    doc: &[u8],
+    max_depth: u8,
+    max_members: usize,
+) -> Result<Value<'_>, JsonError> {
+    let text = core::str::from_utf8(doc).map_err(|_| JsonError::Syntax)?;
+    lex::document(text, max_depth.min(MAX_DEPTH_LIMIT), max_members)
+}
+
+/// A JSON value borrowed from a validated document.
+#[derive(Clone, Copy, Debug)]
+pub enum Value<'a> {
+    /// `null`
+    Null,
+    /// `true` or `false`
+    Bool(bool),
+    /// A number, kept as its source text.
+    Number(Number<'a>),
+    /// A string, kept escaped.
+    String(JsonStr<'a>),
+    /// An array.
+    Array(Array<'a>),
+    /// An object.
+    Object(Object<'a>),
+}
+
+impl<'a> Value<'a> {
+    /// The object, if this is one.
+    pub fn as_object(self) -> Option<Object<'a>> {
+        if let Value::Object(o) = self {
+            Some(o)
+        } else {
+            None
+        }
+    }
+    /// The string, if this is one.
+    pub fn as_str(self) -> Option<JsonStr<'a>> {
+        if let Value::String(s) = self {
+            Some(s)
+        } else {
+            None
+        }
+    }
+    /// The array, if this is one.
+    pub fn as_array(self) -> Option<Array<'a>> {
+        if let Value::Array(a) = self {
+            Some(a)
+        } else {
+            None
+        }
+    }
+    /// The number, if this is one.
+    pub fn as_number(self) -> Option<Number<'a>> {
+        if let Value::Number(n) = self {
+            Some(n)
+        } else {
+            None
+        }
+    }
+    /// The boolean, if this is one.
+    pub fn as_bool(self) -> Option<bool> {
+        if let Value::Bool(b) = self {
+            Some(b)
+        } else {
+            None
+        }
+    }
+}
+
+/// A JSON number as written (validated grammar).
+///
+/// Its NumericDate ceiling, `ceil_i64`, is defined in `claims::numeric_date`: that arithmetic
+/// belongs to the claims, and `json` does not depend on them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Number<'a> {
+    raw: &'a str,
+}
+
+impl<'a> Number<'a> {
+    /// The number's source text.
+    pub fn raw(self) -> &'a str {
+        self.raw
+    }
+}
+
+/// A JSON object borrowed from a validated document.
+#[derive(Clone, Copy, Debug)]
+pub struct Object<'a> {
+    text: &'a str,
+}
+
+impl<'a> Object<'a> {
+    /// The object's source text, braces included.
+    pub fn raw(self) -> &'a str {
+        self.text
+    }
+
+    /// The members in document order.
+    pub fn members(self) -> Members<'a> {
+        Members::new(self.text)
+    }
+
+    /// The value of member `name` (names are unique in a validated object).
+    pub fn get(self, name: &str) -> Option<Value<'a>> {
+        self.members().find(|(k, _)| k.eq_str(name)).map(|(_, v)| v)
+    }
+
+    /// Whether the object has no members.
+    pub fn is_empty(self) -> bool {
+        self.members().next().is_none()
+    }
+}
+
+/// A JSON array borrowed from a validated document.
+#[derive(Clone, Copy, Debug)]
+pub struct Array<'a> {
+    text: &'a str,
+}
+
+impl<'a> Array<'a> {
+    /// The elements in document order.
+    pub fn iter(self) -> Elements<'a> {
+        Elements::new(self.text)
+    }
+}
+
+impl<'a> IntoIterator for Array<'a> {
+    type Item = Value<'a>;
+    type IntoIter = Elements<'a>;
+    fn into_iter(self) -> Elements<'a> {
+        self.iter()
+    }
+}
