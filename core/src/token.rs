@@ -12,6 +12,11 @@ use crate::jwks::{KeyRef, KeySet};
 use crate::policy::Policy;
 use crate::{Error, b64};
 
+/// The longest decoded JOSE header accepted, in bytes. Real headers are 100-200 bytes. The
+/// header is parsed before any signature check, so its size bounds the work an
+/// unauthenticated sender can ask of the JSON parser (grammar, duplicate names) whatever the
+/// token's length.
+const HEADER_MAX_LEN: usize = 2048;
 /// Nesting allowed in a JOSE header; real headers are flat.
 const HEADER_MAX_DEPTH: u8 = 4;
 /// Members allowed in any one object of a JOSE header (RFC 7515 and its extensions register
@@ -41,8 +46,9 @@ impl<'t, 'b> UntrustedToken<'t, 'b> {
     ///
     /// # Errors
     /// [`Error::TokenMalformed`] for anything that is not a strict compact JWS with a JSON
-    /// object header (including a token too large for `buf`); [`Error::AlgNotAllowed`] for an
-    /// `alg` jwtgate does not implement, any `crit`, or `b64: false`.
+    /// object header (including a token too large for `buf` and a decoded header over 2048
+    /// bytes); [`Error::AlgNotAllowed`] for an `alg` jwtgate does not implement, any `crit`,
+    /// or `b64: false`.
     pub fn parse(token: &'t [u8], buf: &'b mut [u8]) -> Result<Self, Error> {
         let mut segments = token.split(|&b| b == b'.');
         let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) = (
@@ -57,6 +63,11 @@ impl<'t, 'b> UntrustedToken<'t, 'b> {
             .get(..header_b64.len() + 1 + payload_b64.len())
             .ok_or(Error::TokenMalformed)?;
 
+        // Checked on the encoded length (n unpadded characters decode to 3n/4 bytes, rounded
+        // down), so an oversized header is refused before it is decoded or parsed.
+        if header_b64.len().saturating_mul(3) / 4 > HEADER_MAX_LEN {
+            return Err(Error::TokenMalformed);
+        }
         let header_len = b64::decode(header_b64, buf)?.len();
         let (header, rest) = buf
             .split_at_mut_checked(header_len)

@@ -2097,6 +2097,45 @@ fn header_objects_with_too_many_members_are_malformed() {
 }
 
 #[test]
+fn headers_over_2_kib_are_malformed_before_their_json_is_read() {
+    // The header is parsed before any signature check; real ones are 100-200 bytes.
+    let header_of_len = |alg: &str, len: usize| {
+        let bare = format!(r#"{{"alg":"{alg}","kid":"k1","pad":""}}"#);
+        let header = format!(
+            r#"{{"alg":"{alg}","kid":"k1","pad":"{}"}}"#,
+            "x".repeat(len - bare.len())
+        );
+        assert_eq!(header.len(), len);
+        header
+    };
+    assert_eq!(
+        verdict(&token(&header_of_len("ES256", 2048), &payload())),
+        Ok(())
+    );
+    assert_eq!(
+        verdict(&token(&header_of_len("ES256", 2049), &payload())),
+        Err(Error::TokenMalformed)
+    );
+    // At 2048 bytes the header is read (and its alg refused); one byte more and it is not.
+    assert_eq!(
+        verdict(&token(&header_of_len("none", 2048), &payload())),
+        Err(Error::AlgNotAllowed)
+    );
+    assert_eq!(
+        verdict(&token(&header_of_len("none", 2049), &payload())),
+        Err(Error::TokenMalformed)
+    );
+    // Oversized headers of every encoded length mod 4 (2049..=2052 decoded bytes).
+    for len in 2049..=2052 {
+        assert_eq!(
+            verdict(&token(&header_of_len("ES256", len), &payload())),
+            Err(Error::TokenMalformed),
+            "{len}-byte header"
+        );
+    }
+}
+
+#[test]
 fn token_too_large_for_the_buffer_is_malformed_not_a_panic() {
     let t = token(HEADER, &supabase_payload(""));
     let (h, p, _) = segments(&t);
