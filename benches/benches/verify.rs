@@ -16,8 +16,8 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use jwtgate::{KeySet, KeyTable, LargeTable, NoTable, Policy, SmallTable, UntrustedToken};
-use jwtgate_bench::{AUD, Fixture, ISS, KID, NOW, fixture};
+use jwtgate::{Error, KeySet, KeyTable, LargeTable, NoTable, Policy, SmallTable, UntrustedToken};
+use jwtgate_bench::{AUD, Fixture, ISS, KID, NOW, crafted_headers, fixture};
 
 struct Counting;
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
@@ -53,6 +53,9 @@ struct Row<'a> {
 }
 
 const RAW_AWS_LC: &str = "raw aws-lc-rs (key parsed once)";
+const LARGE: &str = "jwtgate, LargeTable (86 KiB/key, server)";
+/// Rows of the forged-token section, kept out of the main table.
+const FORGED: &str = "forged, ";
 
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -268,6 +271,8 @@ fn main() {
     let large = loaded::<LargeTable>(&f);
     let small = loaded::<SmallTable>(&f);
     let none = loaded::<NoTable>(&f);
+    let forged = forged_tokens(&f);
+    let forged_keys = loaded::<LargeTable>(&f);
 
     let jwt_simple_key =
         jwt_simple::prelude::ES256PublicKey::from_bytes(&f.sec1).expect("jwt-simple key");
@@ -279,12 +284,7 @@ fn main() {
     let p256_sig = p256::ecdsa::Signature::from_slice(&f.signature).expect("signature");
 
     let mut rows = vec![
-        jwtgate_row(
-            "jwtgate, LargeTable (86 KiB/key, server)",
-            &f,
-            large,
-            &policy,
-        ),
+        jwtgate_row(LARGE, &f, large, &policy),
         jwtgate_row("jwtgate, SmallTable (8.5 KiB/key)", &f, small, &policy),
         jwtgate_row("jwtgate, NoTable (core default)", &f, none, &policy),
         jsonwebtoken_row("jsonwebtoken 11 + aws_lc_rs", &f),
@@ -373,7 +373,25 @@ fn main() {
             },
         ),
     );
+    for (name, token) in &forged {
+        let mut buf = vec![0u8; 4096];
+        let (keys, policy) = (&forged_keys, &policy);
+        rows.push(row(
+            leak(format!("{FORGED}{name}: parse + verify")),
+            move || {
+                let verdict = UntrustedToken::parse(token.as_bytes(), &mut buf)
+                    .and_then(|t| t.verify(keys, policy, NOW));
+                matches!(verdict, Err(Error::SignatureInvalid))
+            },
+        ));
+        let mut buf = vec![0u8; 4096];
+        rows.push(row(leak(format!("{FORGED}{name}: parse")), move || {
+            UntrustedToken::parse(token.as_bytes(), &mut buf).is_ok()
+        }));
+    }
     let mut results = measure(&mut rows, rounds, budget);
+    let forged_lines = forged_report(&rows, &forged);
+    results.retain(|(name, ..)| !name.starts_with(FORGED));
 
     // jsonwebtoken + RustCrypto: this binary again, as a child process.
     let child = std::process::Command::new(std::env::current_exe().expect("own path"))
@@ -391,4 +409,87 @@ fn main() {
         }
     }
     print_table(&results, f.token.len(), rounds);
+    println!();
+    for line in forged_lines {
+        println!("{line}");
+    }
+}
+
+fn leak(name: String) -> &'static str {
+    Box::leak(name.into_boxed_str())
+}
+
+/// Forged tokens: the fixture's payload and a signature that cannot verify (its `r` and `s`
+/// swapped, both still in range), under the fixture's own header and under each crafted one,
+/// so a verify pays for the header, the key lookup and a full failing signature check.
+fn forged_tokens(f: &Fixture) -> Vec<(String, String)> {
+    use base64ct::{Base64UrlUnpadded, Encoding as _};
+    let mut segments = f.token.split('.');
+    let header_b64 = segments.next().expect("header");
+    let payload_b64 = segments.next().expect("payload");
+    let (r, s) = f.signature.split_at(32);
+    let signature = Base64UrlUnpadded::encode_string(&[s, r].concat());
+    let header = Base64UrlUnpadded::decode_vec(header_b64).expect("fixture header");
+    let header = String::from_utf8(header).expect("UTF-8");
+    std::iter::once(("fixture header".to_owned(), header))
+        .chain(
+            crafted_headers()
+                .into_iter()
+                .map(|(name, header)| (format!("crafted header, {name}"), header)),
+        )
+        .map(|(name, header)| {
+            let name = format!("{name} ({} B)", header.len());
+            let b64 = Base64UrlUnpadded::encode_string(header.as_bytes());
+            (name, format!("{b64}.{payload_b64}.{signature}"))
+        })
+        .collect()
+}
+
+/// The forged-token section: each row's median µs and its median per-round ratio to one full
+/// LargeTable verify of the fixture, then the worst crafted header's ratio against the goal.
+fn forged_report(rows: &[Row<'_>], forged: &[(String, String)]) -> Vec<String> {
+    let per_round = |name: &str| {
+        &rows
+            .iter()
+            .find(|r| r.name == name)
+            .unwrap_or_else(|| panic!("{name} was measured"))
+            .per_round_us
+    };
+    let large = per_round(LARGE);
+    let ratio = |name: &str| {
+        let mut ratios: Vec<f64> = per_round(name)
+            .iter()
+            .zip(large)
+            .map(|(us, l)| us / l)
+            .collect();
+        median(&mut ratios)
+    };
+    let mut lines = vec![
+        "Forged tokens (the fixture's payload, a signature that fails), LargeTable key set:".to_owned(),
+        String::new(),
+        "| header | parse + failing verify, µs | / LargeTable verify | parse alone, µs | / LargeTable verify |".to_owned(),
+        "|---|---:|---:|---:|---:|".to_owned(),
+    ];
+    let mut worst = (0.0, String::new());
+    for (name, _) in forged {
+        let both = format!("{FORGED}{name}: parse + verify");
+        let parse = format!("{FORGED}{name}: parse");
+        let us = |n: &str| median(&mut per_round(n).clone());
+        lines.push(format!(
+            "| {name} | {:.1} | {:.2} | {:.1} | {:.2} |",
+            us(&both),
+            ratio(&both),
+            us(&parse),
+            ratio(&parse)
+        ));
+        if name.starts_with("crafted") && ratio(&both) > worst.0 {
+            worst = (ratio(&both), name.clone());
+        }
+    }
+    lines.push(String::new());
+    lines.push(format!(
+        "worst crafted header / LargeTable verify: {:.2}x (goal <= 1.0): {}",
+        worst.0, worst.1
+    ));
+    lines
 }

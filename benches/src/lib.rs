@@ -99,3 +99,99 @@ pub fn fixture() -> Fixture {
         verifying_key: *key.verifying_key(),
     }
 }
+
+/// The JOSE header limit (`core/src/token.rs`): an attacker's header is at most this long.
+pub const HEADER_MAX_LEN: usize = 2048;
+/// Members allowed in any one object of a JOSE header (`core/src/token.rs`).
+pub const HEADER_MAX_MEMBERS: usize = 64;
+
+/// The two bits the pre-issue-11 duplicate check's Bloom filter took from a member name:
+/// FNV-1a 64 over its decoded text.
+pub fn old_bloom_bits(decoded: &str) -> (u64, u64) {
+    let mut hash = 0xcbf2_9ce4_8422_2325u64;
+    for b in decoded.bytes() {
+        hash = (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    (hash & 127, (hash >> 7) & 127)
+}
+
+/// `count` distinct names, `prefix` followed by four letters, that all set the same two bits
+/// of the old Bloom filter: each makes the old check rescan every earlier member.
+pub fn colliding_names(prefix: &str, count: usize) -> Vec<String> {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+    let name = |i: usize| {
+        let mut s = prefix.to_owned();
+        s.extend((0..4).map(|k| char::from(ALPHABET[(i >> (6 * (3 - k))) & 63])));
+        s
+    };
+    let target = old_bloom_bits(&name(0));
+    (0..1 << 24)
+        .map(name)
+        .filter(|s| old_bloom_bits(s) == target)
+        .take(count)
+        .collect()
+}
+
+/// `decoded` spelled with `\u00XX` escapes at every position where `escape(position)` holds
+/// (ASCII only), so equal names need not share their raw text.
+pub fn spelled(decoded: &str, escape: impl Fn(usize) -> bool) -> String {
+    decoded
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if escape(i) {
+                format!("\\u{:04x}", u32::from(c))
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Headers an attacker might send to make the header JSON as slow as possible, each at most
+/// [`HEADER_MAX_LEN`] bytes with at most [`HEADER_MAX_MEMBERS`] members per object, each
+/// accepted by jwtgate (valid `alg`, the fixture's `kid`, no duplicates), so that a forged
+/// token carrying one also pays for the signature check. Names collide in the old Bloom
+/// filter, are escaped so they compare only by decoded text, and share decoded prefixes
+/// spelled differently so every comparison reads far into both.
+pub fn crafted_headers() -> Vec<(&'static str, String)> {
+    let fixed = format!(r#"{{"alg":"ES256","kid":"{KID}""#);
+    // One object: as many members of the given shape as fit.
+    let flat = |prefix: &str, escape: &dyn Fn(usize, usize) -> bool| {
+        let mut header = fixed.clone();
+        let names = colliding_names(prefix, HEADER_MAX_MEMBERS - 2);
+        for (n, name) in names.iter().enumerate() {
+            let member = format!(r#","{}":0"#, spelled(name, |i| escape(n, i)));
+            if header.len() + member.len() + 1 > HEADER_MAX_LEN {
+                break;
+            }
+            header.push_str(&member);
+        }
+        header.push('}');
+        header
+    };
+    // Four levels of objects (the header's depth limit), as many escaped names in each as fit.
+    let nested = (1..=HEADER_MAX_MEMBERS - 3)
+        .rev()
+        .map(|k| {
+            let members: String = colliding_names("", k)
+                .iter()
+                .map(|name| format!(r#""{}":0,"#, spelled(name, |_| true)))
+                .collect();
+            format!(
+                r#"{fixed},{members}"n":{{{members}"n":{{{members}"n":{{{members}"z":0}}}}}}}}"#
+            )
+        })
+        .find(|header| header.len() <= HEADER_MAX_LEN)
+        .expect("one name per level fits");
+    vec![
+        ("all escaped", flat("", &|_, _| true)),
+        (
+            "prefix 4, alternating",
+            flat("aaaa", &|n, i| (n + i) % 2 == 0),
+        ),
+        ("prefix 8, escaped", flat("abcdabcd", &|_, i| i < 8)),
+        ("prefix 16, plain", flat("abcdefghijklmnop", &|_, _| false)),
+        ("nested 4 levels", nested),
+    ]
+}
