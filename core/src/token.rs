@@ -20,9 +20,16 @@ const HEADER_MAX_LEN: usize = 2048;
 /// Nesting allowed in a JOSE header; real headers are flat.
 const HEADER_MAX_DEPTH: u8 = 4;
 /// Members allowed in any one object of a JOSE header (RFC 7515 and its extensions register
-/// about 25 parameters). The header is parsed before any signature check, and duplicate
-/// detection costs `members × size`, so this keeps an attacker's header linear to parse.
+/// about 25 parameters).
 const HEADER_MAX_MEMBERS: usize = 64;
+// Every header fits the duplicate check's exact room (its length bounds the names' bytes,
+// depth times members their count), so crafted names cannot reach its collision-prone
+// fallback before the signature is checked.
+#[allow(clippy::as_conversions)] // u8 to usize, widening
+const _: () = assert!(
+    HEADER_MAX_LEN <= json::EXACT_DUPLICATE_CHECK.0
+        && HEADER_MAX_DEPTH as usize * HEADER_MAX_MEMBERS <= json::EXACT_DUPLICATE_CHECK.1
+);
 /// The longest signature any supported algorithm produces (ES256's `r || s`).
 const MAX_SIGNATURE_LEN: usize = 64;
 

@@ -1,8 +1,8 @@
 //! The validating parser: the exact RFC 8259 grammar, the nesting depth, the member cap and
 //! duplicate member names. It reads a document once; [`walk`](super::walk) navigates it after.
 
+use super::names::{Names, SCRATCH, SLOTS};
 use super::text::{self, JsonStr};
-use super::walk::Members;
 use super::{Array, JsonError, Number, Object, Value};
 
 /// Validates all of `text` as one JSON value.
@@ -11,10 +11,21 @@ pub(super) fn document(
     max_depth: u8,
     max_members: usize,
 ) -> Result<Value<'_>, JsonError> {
+    document_with::<SLOTS, SCRATCH>(text, max_depth, max_members)
+}
+
+/// As [`document`], with room for `N` open names of `S` decoded bytes (tests use small ones
+/// to reach the duplicate check's fallback).
+fn document_with<const N: usize, const S: usize>(
+    text: &str,
+    max_depth: u8,
+    max_members: usize,
+) -> Result<Value<'_>, JsonError> {
     let mut lexer = Lexer {
         text,
         pos: 0,
         max_members,
+        names: Names::<N, S>::new(),
     };
     let value = lexer.value(max_depth)?;
     lexer.ws();
@@ -25,14 +36,16 @@ pub(super) fn document(
     }
 }
 
-struct Lexer<'a> {
+struct Lexer<'a, const N: usize, const S: usize> {
     text: &'a str,
     pos: usize,
     /// Members allowed in one object.
     max_members: usize,
+    /// The names of the open objects, for the duplicate check.
+    names: Names<N, S>,
 }
 
-impl<'a> Lexer<'a> {
+impl<'a, const N: usize, const S: usize> Lexer<'a, N, S> {
     fn peek(&self) -> Option<u8> {
         self.text.as_bytes().get(self.pos).copied()
     }
@@ -175,10 +188,7 @@ impl<'a> Lexer<'a> {
         self.ws();
         if !self.eat(b'}') {
             let mut members = 0usize;
-            // A 128-bit Bloom filter of the names seen so far: a name whose bits are not all
-            // set is certainly new, so the exact walk over the earlier members (quadratic in
-            // the member count) runs only for the few that might repeat one.
-            let mut seen = 0u128;
+            let mut scope = self.names.open();
             loop {
                 members += 1;
                 if members > self.max_members {
@@ -187,15 +197,10 @@ impl<'a> Lexer<'a> {
                 self.ws();
                 let member_start = self.pos;
                 let name = self.string()?;
-                let bits = name_bits(name);
-                if seen & bits == bits {
-                    // Earlier members of this object: a truncated view the walker can read.
-                    let earlier = self.slice(start, member_start)?;
-                    if Members::new(earlier).any(|(k, _)| k.decoded_eq(name)) {
-                        return Err(JsonError::DuplicateMember);
-                    }
-                }
-                seen |= bits;
+                // Checked as soon as the name is read, so a duplicate is reported before
+                // anything wrong further on.
+                self.names
+                    .insert(&mut scope, self.text, member_start, name)?;
                 self.ws();
                 self.expect(b':')?;
                 self.value(inner)?;
@@ -205,6 +210,7 @@ impl<'a> Lexer<'a> {
                 }
                 self.expect(b',')?;
             }
+            self.names.close(scope);
         }
         Ok(Value::Object(Object {
             text: self.slice(start, self.pos)?,
@@ -212,29 +218,10 @@ impl<'a> Lexer<'a> {
     }
 }
 
-/// Two bits of a 128-bit Bloom filter for a member name, from FNV-1a over its decoded text
-/// (names that decode alike get the same bits, whatever their escapes).
-fn name_bits(name: JsonStr<'_>) -> u128 {
-    let mut hash = 0xcbf2_9ce4_8422_2325u64;
-    let mut eat = |bytes: &[u8]| {
-        for &b in bytes {
-            hash = (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    };
-    match name.as_plain() {
-        Some(plain) => eat(plain.as_bytes()),
-        None => {
-            for c in name.chars() {
-                eat(c.encode_utf8(&mut [0u8; 4]).as_bytes());
-            }
-        }
-    }
-    (1u128 << (hash & 127)) | (1u128 << ((hash >> 7) & 127))
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::{JsonError, Value, parse, parse_bounded};
+    use super::{SCRATCH, SLOTS, document_with};
 
     fn ok(s: &str) -> Value<'_> {
         parse(s.as_bytes(), 16).unwrap_or_else(|e| panic!("{s}: {e:?}"))
@@ -321,6 +308,86 @@ mod tests {
         // Arrays are not objects; the bound does not apply to their elements.
         assert!(parse_bounded(b"{\"a\":[1,2,3,4,5]}", 4, 1).is_ok());
         assert!(parse(b"{\"a\":1,\"b\":2,\"c\":3}", 4).is_ok());
+    }
+
+    /// Every document gets the same verdict whatever room the duplicate check has: its
+    /// fallback (reached here with tiny rooms, and in real use only by payloads and JWK Sets
+    /// beyond 256 names or 2 KiB of them) is as exact as the sorted names.
+    #[test]
+    fn duplicate_check_agrees_with_its_fallback() {
+        extern crate std;
+        use std::string::String;
+        use std::vec::Vec;
+        use std::{format, vec};
+
+        // "n3" plain, with its first character escaped, or fully escaped.
+        let spell = |i: usize, way: usize| match way % 3 {
+            0 => format!("n{i}"),
+            1 => format!("\\u006e{i}"),
+            _ => format!("\\u006e\\u003{i}"), // i < 10
+        };
+        let object = |names: &[String]| {
+            let members: Vec<String> = names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    format!(
+                        "\"{n}\":{}",
+                        if i % 4 == 1 {
+                            "{\"x\":[1,{\"y\":2}]}"
+                        } else {
+                            "0"
+                        }
+                    )
+                })
+                .collect();
+            format!("{{{}}}", members.join(","))
+        };
+        let dup = Some(JsonError::DuplicateMember);
+        let mut cases: Vec<(String, Option<JsonError>)> = vec![
+            // A duplicate is reported where its name is read, before anything wrong after it.
+            (String::from(r#"{"a":1,"a":2,}"#), dup),
+            (String::from(r#"{"a":1,"\u0061""#), dup),
+            (String::from(r#"{"a":{"b":1,"b":2},"c":[}"#), dup),
+            (String::from(r#"{"a":{"b":1,"c":2},"a":3}"#), dup),
+            (
+                String::from(r#"{"a":{"b":1,"c":2},"b":3,"c":{"a":{}}}"#),
+                None,
+            ),
+        ];
+        for n in 1..=9 {
+            for way in 0..3 {
+                let names: Vec<String> = (0..n).map(|i| spell(i, i + way)).collect();
+                cases.push((object(&names), None));
+                for j in 0..n {
+                    let mut twice = names.clone();
+                    twice.push(spell(j, j + way + 1));
+                    let inner = object(&twice);
+                    // Alone, nested after a sibling object, and in an array after one.
+                    cases.push((inner.clone(), dup));
+                    let outer = object(&names);
+                    cases.push((format!(r#"{{"p":{outer},"q":{inner}}}"#), dup));
+                    cases.push((format!("[{outer}, {inner}]"), dup));
+                    let mut late = names.clone();
+                    late.insert(j, String::from("late"));
+                    late.push(String::from(r"l\u0061te"));
+                    cases.push((object(&late), dup));
+                }
+            }
+        }
+        for (doc, want) in &cases {
+            let exact = document_with::<SLOTS, SCRATCH>(doc, 16, usize::MAX).err();
+            assert_eq!(exact, *want, "{doc}");
+            for small in [
+                document_with::<0, 0>(doc, 16, usize::MAX).err(),
+                document_with::<1, 64>(doc, 16, usize::MAX).err(),
+                document_with::<2, 4>(doc, 16, usize::MAX).err(),
+                document_with::<3, 64>(doc, 16, usize::MAX).err(),
+                document_with::<256, 5>(doc, 16, usize::MAX).err(),
+            ] {
+                assert_eq!(small, exact, "{doc}");
+            }
+        }
     }
 
     #[test]

@@ -5,17 +5,25 @@
 //! names in any object (compared after unescaping), and a bounded nesting depth. The
 //! returned [`Value`] borrows the input; navigating it re-lexes lazily and never allocates.
 //!
-//! Duplicate detection rescans the earlier members of the same object, so its cost is
-//! `members × object size`. Untrusted documents parsed before any signature check (JOSE
-//! headers) go through [`parse_bounded`], which caps the members of every object so the cost
-//! stays linear in the document; payloads are only parsed after their signature verified.
+//! Duplicate detection decodes each member name once and keeps each object's names sorted,
+//! so no choice of names makes it slow, for documents whose names fit its fixed room (every
+//! JOSE header does: at most 2 KiB of them, 256 open at once). Larger documents fall back,
+//! for the names beyond that room, to a check whose cost crafted names can make quadratic in
+//! an object's members; only payloads (parsed after their signature verified) and JWK Sets
+//! (from the configured issuer) get there. [`parse_bounded`] also caps the members of every
+//! object.
 
 mod lex;
+mod names;
 mod text;
 mod walk;
 
 pub use text::{Chars, JsonStr};
 pub use walk::{Elements, Members};
+
+/// Decoded member-name bytes, and names, that the duplicate check holds open at once before
+/// it falls back (see the module docs): a JOSE header must fit both.
+pub(crate) const EXACT_DUPLICATE_CHECK: (usize, usize) = (names::SCRATCH, names::SLOTS);
 
 /// The deepest nesting any caller may ask for; keeps the recursive descent's stack bounded.
 pub const MAX_DEPTH_LIMIT: u8 = 64;
@@ -44,9 +52,6 @@ pub fn parse(doc: &[u8], max_depth: u8) -> Result<Value<'_>, JsonError> {
 }
 
 /// As [`parse`], and no object may have more than `max_members` members.
-///
-/// Duplicate detection costs `members × object size` per object; bounding the members keeps
-/// the cost of parsing an untrusted document linear in its length.
 ///
 /// # Errors
 /// [`JsonError`] says which rule the document broke.
@@ -149,7 +154,7 @@ impl<'a> Object<'a> {
 
     /// The members in document order.
     pub fn members(self) -> Members<'a> {
-        Members::new(self.text)
+        Members::new(self.text, 1)
     }
 
     /// The value of member `name` (names are unique in a validated object).

@@ -98,10 +98,17 @@ impl<'a> JsonStr<'a> {
 
     /// Decodes into `buf` and returns the text, or `None` if `buf` is too small.
     pub fn decode_into(self, buf: &mut [u8]) -> Option<&str> {
+        let len = self.decode_to_bytes(buf)?;
+        core::str::from_utf8(buf.get(..len)?).ok()
+    }
+
+    /// Decodes into the front of `buf` (always UTF-8) and returns the length, or `None` if
+    /// `buf` is too small.
+    pub(super) fn decode_to_bytes(self, buf: &mut [u8]) -> Option<usize> {
         if let Some(plain) = self.as_plain() {
-            let dst = buf.get_mut(..plain.len())?;
-            dst.copy_from_slice(plain.as_bytes());
-            return core::str::from_utf8(dst).ok();
+            buf.get_mut(..plain.len())?
+                .copy_from_slice(plain.as_bytes());
+            return Some(plain.len());
         }
         let mut len = 0usize;
         for c in self.chars() {
@@ -109,7 +116,7 @@ impl<'a> JsonStr<'a> {
             c.encode_utf8(buf.get_mut(len..end)?);
             len = end;
         }
-        core::str::from_utf8(buf.get(..len)?).ok()
+        Some(len)
     }
 }
 

@@ -165,11 +165,11 @@ pub struct Members<'a> {
 }
 
 impl<'a> Members<'a> {
-    /// The members of the validated object text `text`, whose first byte (the brace) is
-    /// skipped: the lexer also walks a prefix of an object, cut just before a member.
-    pub(super) fn new(text: &'a str) -> Self {
+    /// The members of validated object text from byte `pos`: just after the brace, or (for
+    /// the duplicate check) where a member starts, with `text` cut just before a later one.
+    pub(super) fn new(text: &'a str, pos: usize) -> Self {
         Members {
-            walk: Walker::new(text, 1),
+            walk: Walker::new(text, pos),
             done: false,
         }
     }
