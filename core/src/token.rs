@@ -30,6 +30,8 @@ const _: () = assert!(
     HEADER_MAX_LEN <= json::EXACT_DUPLICATE_CHECK.0
         && HEADER_MAX_DEPTH as usize * HEADER_MAX_MEMBERS <= json::EXACT_DUPLICATE_CHECK.1
 );
+/// The header parameters [`UntrustedToken::parse`] reads, in the order it destructures them.
+const HEADER_PARAMS: [&str; 4] = ["crit", "b64", "alg", "kid"];
 /// The longest signature any supported algorithm produces (ES256's `r || s`).
 const MAX_SIGNATURE_LEN: usize = 64;
 
@@ -86,20 +88,30 @@ impl<'t, 'b> UntrustedToken<'t, 'b> {
             .ok()
             .and_then(Value::as_object)
             .ok_or(Error::TokenMalformed)?;
-        if header.get("crit").is_some() {
+        // One walk over the members (names are unique in a validated object), not one per
+        // parameter: this runs before the signature check, on up to 64 members.
+        let mut params: [Option<Value<'b>>; 4] = [None; 4];
+        for (name, value) in header.members() {
+            if let Some(slot) = HEADER_PARAMS
+                .iter()
+                .position(|p| name.eq_str(p))
+                .and_then(|i| params.get_mut(i))
+            {
+                *slot = Some(value);
+            }
+        }
+        let [crit, b64, alg, kid] = params;
+        if crit.is_some() {
             return Err(Error::AlgNotAllowed);
         }
-        match header.get("b64") {
+        match b64 {
             None | Some(Value::Bool(true)) => {}
             Some(Value::Bool(false)) => return Err(Error::AlgNotAllowed),
             Some(_) => return Err(Error::TokenMalformed),
         }
-        let alg = header
-            .get("alg")
-            .and_then(Value::as_str)
-            .ok_or(Error::TokenMalformed)?;
+        let alg = alg.and_then(Value::as_str).ok_or(Error::TokenMalformed)?;
         let alg = Algorithm::from_name(alg).ok_or(Error::AlgNotAllowed)?;
-        let kid = match header.get("kid") {
+        let kid = match kid {
             None => None,
             Some(v) => Some(v.as_str().ok_or(Error::TokenMalformed)?),
         };
