@@ -589,9 +589,11 @@ fn header_names_chosen_to_collide_get_the_verdict_they_always_had() {
     // The same names nested four levels deep (the header's depth limit), a repeat innermost.
     let nested = |inner: &str| {
         let level: String = names[..12].iter().map(|n| format!(r#""{n}":0,"#)).collect();
-        format!(
-            r#"{{"alg":"ES256","kid":"k1",{level}"n":{{{level}"n":{{{level}"n":{{{level}{inner}}}}}}}}}"#
-        )
+        let mut header = format!("{{{level}{inner}}}");
+        for _ in 0..2 {
+            header = format!(r#"{{{level}"n":{header}}}"#);
+        }
+        format!(r#"{{"alg":"ES256","kid":"k1",{level}"n":{header}}}"#)
     };
     assert_eq!(verdict(&token(&nested(r#""z":0"#), &p)), Ok(()));
     let repeat = format!(r#""{}":0"#, escaped(&names[5]));

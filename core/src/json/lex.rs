@@ -136,29 +136,7 @@ impl<'a, const N: usize, const S: usize> Lexer<'a, N, S> {
     }
 
     fn string(&mut self) -> Result<JsonStr<'a>, JsonError> {
-        self.expect(b'"')?;
-        let start = self.pos;
-        let bytes = self.text.as_bytes();
-        loop {
-            // Skip the plain run in one scan: the text is already UTF-8, and no byte of a
-            // multi-byte character is a quote, a backslash or a control character.
-            let rest = bytes.get(self.pos..).unwrap_or_default();
-            let run = rest
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-                .ok_or(JsonError::Syntax)?;
-            self.pos += run + 1;
-            match rest.get(run) {
-                Some(b'"') => break,
-                Some(b'\\') => {
-                    let after = bytes.get(self.pos..).unwrap_or_default();
-                    let (_, len) = text::escape(after).ok_or(JsonError::Syntax)?;
-                    self.pos += len;
-                }
-                _ => return Err(JsonError::Syntax), // a control character
-            }
-        }
-        Ok(JsonStr::new(self.slice(start, self.pos - 1)?))
+        string_at(self.text, &mut self.pos, &mut []).map(|(s, _)| s)
     }
 
     fn array(&mut self, depth: u8) -> Result<Value<'a>, JsonError> {
@@ -196,11 +174,12 @@ impl<'a, const N: usize, const S: usize> Lexer<'a, N, S> {
                 }
                 self.ws();
                 let member_start = self.pos;
-                let name = self.string()?;
-                // Checked as soon as the name is read, so a duplicate is reported before
-                // anything wrong further on.
+                // Decoded as it is read, straight into the duplicate check's scratch, and
+                // checked at once, so a duplicate is reported before anything wrong after it.
+                let room = self.names.room(&scope);
+                let (name, decoded) = string_at(self.text, &mut self.pos, room)?;
                 self.names
-                    .insert(&mut scope, self.text, member_start, name)?;
+                    .insert(&mut scope, self.text, member_start, name, decoded)?;
                 self.ws();
                 self.expect(b':')?;
                 self.value(inner)?;
@@ -216,6 +195,54 @@ impl<'a, const N: usize, const S: usize> Lexer<'a, N, S> {
             text: self.slice(start, self.pos)?,
         }))
     }
+}
+
+/// Lexes the string whose opening quote is at `*pos`, moving past it, and decodes it into
+/// `out` on the way. Returns the string and how many bytes it decoded to, or `None` for that
+/// if they did not all fit (values pass an empty `out`; only names need their text).
+fn string_at<'a>(
+    text: &'a str,
+    pos: &mut usize,
+    out: &mut [u8],
+) -> Result<(JsonStr<'a>, Option<usize>), JsonError> {
+    let bytes = text.as_bytes();
+    if bytes.get(*pos) != Some(&b'"') {
+        return Err(JsonError::Syntax);
+    }
+    *pos += 1;
+    let start = *pos;
+    let mut decoded = Some(0usize);
+    loop {
+        // Skip the plain run in one scan: the text is already UTF-8, and no byte of a
+        // multi-byte character is a quote, a backslash or a control character.
+        let rest = bytes.get(*pos..).unwrap_or_default();
+        let run = rest
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+            .ok_or(JsonError::Syntax)?;
+        decoded = decoded.and_then(|at| {
+            let end = at + run;
+            out.get_mut(at..end)?.copy_from_slice(rest.get(..run)?);
+            Some(end)
+        });
+        *pos += run + 1;
+        match rest.get(run) {
+            Some(b'"') => break,
+            Some(b'\\') => {
+                let after = bytes.get(*pos..).unwrap_or_default();
+                let (c, len) = text::escape(after).ok_or(JsonError::Syntax)?;
+                decoded = decoded.and_then(|at| {
+                    let end = at + c.len_utf8();
+                    c.encode_utf8(out.get_mut(at..end)?);
+                    Some(end)
+                });
+                *pos += len;
+            }
+            _ => return Err(JsonError::Syntax), // a control character
+        }
+    }
+    let raw = text.get(start..*pos - 1).ok_or(JsonError::Syntax)?;
+    Ok((JsonStr::new(raw), decoded))
 }
 
 #[cfg(test)]

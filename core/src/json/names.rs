@@ -1,9 +1,9 @@
 //! Duplicate member names, at a cost no choice of names can inflate.
 //!
-//! Each name is decoded once, onto a stack shared by every open object, and each object's
-//! names are kept sorted by their decoded bytes, so a new name costs one decode and a binary
-//! search: at most ⌈log2(members + 1)⌉ byte comparisons. Nothing is hashed, so there are no
-//! collisions to choose; escapes cost their one decode and nothing after.
+//! Each name is decoded once, by the lexer as it reads it, onto a stack shared by every open
+//! object, and each object's names are kept sorted by their decoded bytes, so a new name costs
+//! that one decode and a binary search: at most ⌈log2(members + 1)⌉ byte comparisons. Nothing
+//! is hashed, so there are no collisions to choose; escapes cost their one decode, no more.
 //!
 //! The stack holds [`SLOTS`] names and [`SCRATCH`] bytes of them, which any JOSE header fits
 //! (at most `SCRATCH` bytes, four levels of at most 64 members). An object with a name that
@@ -13,6 +13,8 @@
 //! filter, making the rescan quadratic in the members, and that is acceptable only because of
 //! what can get there: payloads, parsed only after their signature verified, and JWK Sets,
 //! fetched from the issuer the caller configured.
+
+use core::cmp::Ordering;
 
 use super::JsonError;
 use super::text::JsonStr;
@@ -77,8 +79,19 @@ impl<const N: usize, const S: usize> Names<N, S> {
         self.used = scope.scratch_base;
     }
 
+    /// Where the lexer decodes the next name of `scope`'s object: the free scratch, or
+    /// nothing once that object's names no longer fit.
+    pub(super) fn room(&mut self, scope: &Scope) -> &mut [u8] {
+        if scope.unrecorded.is_some() || self.len >= N {
+            return &mut [];
+        }
+        self.scratch.get_mut(self.used..).unwrap_or_default()
+    }
+
     /// Checks `name`, the name of the member whose opening quote is byte `member_start` of
-    /// `text`, against the earlier names of `scope`'s object, and records it.
+    /// `text`, against the earlier names of `scope`'s object, and records it. `decoded` is
+    /// how many bytes the lexer decoded it to at the top of the scratch ([`Names::room`]),
+    /// `None` if they did not fit.
     ///
     /// # Errors
     /// [`JsonError::DuplicateMember`] if an earlier name decodes to the same text.
@@ -88,8 +101,11 @@ impl<const N: usize, const S: usize> Names<N, S> {
         text: &str,
         member_start: usize,
         name: JsonStr<'_>,
+        decoded: Option<usize>,
     ) -> Result<(), JsonError> {
-        if scope.unrecorded.is_none() && self.record(scope, name)? {
+        if let Some(len) = decoded
+            && self.record(scope, len)?
+        {
             return Ok(());
         }
         // The fallback (see the module docs). Once a name is unrecorded, so are the rest of
@@ -118,24 +134,20 @@ impl<const N: usize, const S: usize> Names<N, S> {
         Ok(())
     }
 
-    /// Decodes `name` onto the scratch and puts it among its object's sorted names: `false`
-    /// (nothing recorded) if the stack or the scratch is full.
-    fn record(&mut self, scope: &Scope, name: JsonStr<'_>) -> Result<bool, JsonError> {
-        if self.len >= N {
+    /// Puts the `len` bytes just decoded at the top of the scratch among the object's sorted
+    /// names: `false` (nothing recorded) if the object already overflowed or the stack is full.
+    fn record(&mut self, scope: &Scope, len: usize) -> Result<bool, JsonError> {
+        if scope.unrecorded.is_some() || self.len >= N {
             return Ok(false);
         }
-        let free = self.scratch.get_mut(self.used..).unwrap_or_default();
-        let Some(len) = name.decode_to_bytes(free) else {
-            return Ok(false);
-        };
-        let end = self.used + len;
+        let end = self.used.saturating_add(len);
         let (Ok(start), Ok(end)) = (u16::try_from(self.used), u16::try_from(end)) else {
             return Ok(false); // not with S <= 64 KiB
         };
         let new = Span { start, end };
+        let name = self.decoded(new);
         let recorded = self.spans.get(scope.base..self.len).unwrap_or_default();
-        let at = match recorded.binary_search_by(|&span| self.decoded(span).cmp(self.decoded(new)))
-        {
+        let at = match recorded.binary_search_by(|&span| order(self.decoded(span), name)) {
             Ok(_) => return Err(JsonError::DuplicateMember),
             Err(at) => scope.base + at,
         };
@@ -155,6 +167,18 @@ impl<const N: usize, const S: usize> Names<N, S> {
         self.scratch
             .get(usize::from(span.start)..usize::from(span.end))
             .unwrap_or_default()
+    }
+}
+
+/// The byte order of two decoded names, short ones (most) compared in line rather than by
+/// a call into `memcmp`.
+fn order(a: &[u8], b: &[u8]) -> Ordering {
+    if a.len().min(b.len()) > 16 {
+        return a.cmp(b);
+    }
+    match a.iter().zip(b).find(|(x, y)| x != y) {
+        Some((x, y)) => x.cmp(y),
+        None => a.len().cmp(&b.len()),
     }
 }
 

@@ -98,17 +98,10 @@ impl<'a> JsonStr<'a> {
 
     /// Decodes into `buf` and returns the text, or `None` if `buf` is too small.
     pub fn decode_into(self, buf: &mut [u8]) -> Option<&str> {
-        let len = self.decode_to_bytes(buf)?;
-        core::str::from_utf8(buf.get(..len)?).ok()
-    }
-
-    /// Decodes into the front of `buf` (always UTF-8) and returns the length, or `None` if
-    /// `buf` is too small.
-    pub(super) fn decode_to_bytes(self, buf: &mut [u8]) -> Option<usize> {
         if let Some(plain) = self.as_plain() {
-            buf.get_mut(..plain.len())?
-                .copy_from_slice(plain.as_bytes());
-            return Some(plain.len());
+            let dst = buf.get_mut(..plain.len())?;
+            dst.copy_from_slice(plain.as_bytes());
+            return core::str::from_utf8(dst).ok();
         }
         let mut len = 0usize;
         for c in self.chars() {
@@ -116,7 +109,7 @@ impl<'a> JsonStr<'a> {
             c.encode_utf8(buf.get_mut(len..end)?);
             len = end;
         }
-        Some(len)
+        core::str::from_utf8(buf.get(..len)?).ok()
     }
 }
 
