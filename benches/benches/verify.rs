@@ -17,10 +17,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use jwtgate::{
-    Algorithm, Es256Key, Key, KeySet, KeyTable, LargeTable, NoTable, Policy, SmallTable,
+    Algorithm, Error, Es256Key, Key, KeySet, KeyTable, LargeTable, NoTable, Policy, SmallTable,
     UntrustedToken,
 };
-use jwtgate_bench::{AUD, Fixture, ISS, KID, NOW, fixture};
+use jwtgate_bench::{AUD, Fixture, ISS, KID, NOW, crafted_headers, fixture};
 
 struct Counting;
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
@@ -56,6 +56,11 @@ struct Row<'a> {
 }
 
 const RAW_AWS_LC: &str = "raw aws-lc-rs (key parsed once)";
+const LARGE: &str = "jwtgate, LargeTable (86 KiB/key, server)";
+/// Rows of the forged-token section, kept out of the main table.
+const FORGED: &str = "forged, ";
+const UNKNOWN_KID: &str = "unknown kid, µs";
+const KNOWN_KID: &str = "the key's kid, µs";
 
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -279,6 +284,8 @@ fn main() {
     let large = loaded::<LargeTable>(&f);
     let small = loaded::<SmallTable>(&f);
     let none = loaded::<NoTable>(&f);
+    let forged = forged_tokens(&f);
+    let forged_keys = loaded::<LargeTable>(&f);
 
     let jwt_simple_key =
         jwt_simple::prelude::ES256PublicKey::from_bytes(&f.sec1).expect("jwt-simple key");
@@ -298,12 +305,7 @@ fn main() {
     });
 
     let mut rows = vec![
-        jwtgate_row(
-            "jwtgate, LargeTable (86 KiB/key, server)",
-            &f,
-            large,
-            &policy,
-        ),
+        jwtgate_row(LARGE, &f, large, &policy),
         jwtgate_row("jwtgate, SmallTable (8.5 KiB/key)", &f, small, &policy),
         jwtgate_row("jwtgate, NoTable (core default)", &f, none, &policy),
         jsonwebtoken_row("jsonwebtoken 11 + aws_lc_rs", &f),
@@ -394,7 +396,23 @@ fn main() {
             },
         ),
     );
+    for (name, unknown_kid, known_kid) in &forged {
+        for (token, case, want) in [
+            (unknown_kid, UNKNOWN_KID, Error::KeyNotFound),
+            (known_kid, KNOWN_KID, Error::SignatureInvalid),
+        ] {
+            let mut buf = vec![0u8; 4096];
+            let (keys, policy) = (&forged_keys, &policy);
+            rows.push(row(leak(format!("{FORGED}{name}, {case}")), move || {
+                let verdict = UntrustedToken::parse(token.as_bytes(), &mut buf)
+                    .and_then(|t| t.verify(keys, policy, NOW));
+                verdict.err() == Some(want)
+            }));
+        }
+    }
     let mut results = measure(&mut rows, rounds, budget);
+    let forged_lines = forged_report(&rows, &forged);
+    results.retain(|(name, ..)| !name.starts_with(FORGED));
 
     // jsonwebtoken + RustCrypto: this binary again, as a child process.
     let child = std::process::Command::new(std::env::current_exe().expect("own path"))
@@ -412,4 +430,117 @@ fn main() {
         }
     }
     print_table(&results, f.token.len(), rounds);
+    println!();
+    for line in forged_lines {
+        println!("{line}");
+    }
+}
+
+fn leak(name: String) -> &'static str {
+    Box::leak(name.into_boxed_str())
+}
+
+/// Forged tokens: the fixture's payload and a signature that cannot verify (its `r` and `s`
+/// swapped, both still in range), under the fixture's own header and under each crafted one;
+/// each once with a `kid` no key has (the verify fails at the key lookup, so nearly all of its
+/// cost is the header) and once with the key's (it also pays for a failing signature check).
+fn forged_tokens(f: &Fixture) -> Vec<(String, String, String)> {
+    use base64ct::{Base64UrlUnpadded, Encoding as _};
+    let mut segments = f.token.split('.');
+    let header_b64 = segments.next().expect("header");
+    let payload_b64 = segments.next().expect("payload");
+    let (r, s) = f.signature.split_at(32);
+    let signature = Base64UrlUnpadded::encode_string(&[s, r].concat());
+    let header = Base64UrlUnpadded::decode_vec(header_b64).expect("fixture header");
+    let header = String::from_utf8(header).expect("UTF-8");
+    // Another kid of the same length, so both headers have the same size and shape.
+    let unknown = format!("7{}", &KID[1..]);
+    let token = |header: &str| {
+        let b64 = Base64UrlUnpadded::encode_string(header.as_bytes());
+        format!("{b64}.{payload_b64}.{signature}")
+    };
+    std::iter::once(("fixture header".to_owned(), header))
+        .chain(
+            crafted_headers()
+                .into_iter()
+                .map(|(name, header)| (format!("crafted, {name}"), header)),
+        )
+        .map(|(name, header)| {
+            assert!(header.contains(KID));
+            (
+                format!("{name} ({} B)", header.len()),
+                token(&header.replacen(KID, &unknown, 1)),
+                token(&header),
+            )
+        })
+        .collect()
+}
+
+/// The forged-token section: each row's median µs and its median per-round ratio to one full
+/// LargeTable verify of the fixture, then the worst crafted header's ratio against the goal.
+fn forged_report(rows: &[Row<'_>], forged: &[(String, String, String)]) -> Vec<String> {
+    let per_round = |name: &str| {
+        &rows
+            .iter()
+            .find(|r| r.name == name)
+            .unwrap_or_else(|| panic!("{name} was measured"))
+            .per_round_us
+    };
+    let large = per_round(LARGE);
+    let ratio = |name: &str| {
+        let mut ratios: Vec<f64> = per_round(name)
+            .iter()
+            .zip(large)
+            .map(|(us, l)| us / l)
+            .collect();
+        median(&mut ratios)
+    };
+    let us = |name: &str| median(&mut per_round(name).clone());
+    let mut lines = vec![
+        concat!(
+            "Forged tokens (the fixture's payload, a signature that fails): UntrustedToken::parse",
+            " + verify against the LargeTable key set, in µs and as a ratio to one full",
+            " LargeTable verify of the fixture in the same round:"
+        )
+        .to_owned(),
+        String::new(),
+        format!("| header | {UNKNOWN_KID} | ratio | {KNOWN_KID} | ratio |"),
+        "|---|---:|---:|---:|---:|".to_owned(),
+    ];
+    let (mut worst, mut worst_signed) = ((0.0, String::new()), (0.0, String::new()));
+    for (name, _, _) in forged {
+        let unknown = format!("{FORGED}{name}, {UNKNOWN_KID}");
+        let known = format!("{FORGED}{name}, {KNOWN_KID}");
+        lines.push(format!(
+            "| {name} | {:.1} | {:.2} | {:.1} | {:.2} |",
+            us(&unknown),
+            ratio(&unknown),
+            us(&known),
+            ratio(&known)
+        ));
+        if name.starts_with("crafted") {
+            if ratio(&unknown) > worst.0 {
+                worst = (ratio(&unknown), name.clone());
+            }
+            if ratio(&known) > worst_signed.0 {
+                worst_signed = (ratio(&known), name.clone());
+            }
+        }
+    }
+    let fixture = &forged[0].0;
+    lines.push(String::new());
+    lines.push(format!(
+        "worst crafted header / LargeTable verify: {:.2}x (goal <= 1.0), {} ({UNKNOWN_KID})",
+        worst.0, worst.1
+    ));
+    lines.push(format!(
+        concat!(
+            "with the key's kid, so the forged signature is checked too: worst crafted",
+            " {:.2}x ({}), the fixture's own header {:.2}x"
+        ),
+        worst_signed.0,
+        worst_signed.1,
+        ratio(&format!("{FORGED}{fixture}, {KNOWN_KID}"))
+    ));
+    lines
 }

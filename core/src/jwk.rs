@@ -96,7 +96,7 @@ fn check_key_ops(jwk: Object<'_>) -> Result<(), Unusable> {
         return Ok(());
     };
     let mut verify = false;
-    for op in ops.as_array().ok_or(Unusable::Malformed)? {
+    for op in ops.as_array().ok_or(Unusable::Malformed)?.iter() {
         verify |= op.as_str().ok_or(Unusable::Malformed)?.eq_str("verify");
     }
     if verify {

@@ -337,7 +337,7 @@ fn jwk_entries(document: &[u8]) -> Result<json::Elements<'_>, Error> {
         .and_then(Value::as_array)
         .ok_or(Error::JwksInvalid)?;
     if keys.iter().all(|jwk| jwk.as_object().is_some()) {
-        Ok(keys.iter())
+        Ok(keys.elements())
     } else {
         Err(Error::JwksInvalid)
     }

@@ -11,12 +11,26 @@ use crate::jwks::{KeyRef, KeySet};
 use crate::policy::Policy;
 use crate::{Error, b64};
 
+/// The longest decoded JOSE header accepted, in bytes. Real headers are 100-200 bytes. The
+/// header is parsed before any signature check, so its size bounds the work an
+/// unauthenticated sender can ask of the JSON parser (grammar, duplicate names) whatever the
+/// token's length.
+const HEADER_MAX_LEN: usize = 2048;
 /// Nesting allowed in a JOSE header; real headers are flat.
 const HEADER_MAX_DEPTH: u8 = 4;
 /// Members allowed in any one object of a JOSE header (RFC 7515 and its extensions register
-/// about 25 parameters). The header is parsed before any signature check, and duplicate
-/// detection costs `members × size`, so this keeps an attacker's header linear to parse.
+/// about 25 parameters).
 const HEADER_MAX_MEMBERS: usize = 64;
+// Every header fits the duplicate check's exact room (its length bounds the names' bytes,
+// depth times members their count), so crafted names cannot reach its collision-prone
+// fallback before the signature is checked.
+#[allow(clippy::as_conversions)] // u8 to usize, widening
+const _: () = assert!(
+    HEADER_MAX_LEN <= json::EXACT_DUPLICATE_CHECK.0
+        && HEADER_MAX_DEPTH as usize * HEADER_MAX_MEMBERS <= json::EXACT_DUPLICATE_CHECK.1
+);
+/// The header parameters [`UntrustedToken::parse`] reads, in the order it destructures them.
+const HEADER_PARAMS: [&str; 4] = ["crit", "b64", "alg", "kid"];
 /// The longest signature any supported algorithm produces (ES256's `r || s`).
 const MAX_SIGNATURE_LEN: usize = 64;
 
@@ -40,8 +54,9 @@ impl<'t, 'b> UntrustedToken<'t, 'b> {
     ///
     /// # Errors
     /// [`Error::TokenMalformed`] for anything that is not a strict compact JWS with a JSON
-    /// object header (including a token too large for `buf`); [`Error::AlgNotAllowed`] for an
-    /// `alg` jwtgate does not implement, any `crit`, or `b64: false`.
+    /// object header (including a token too large for `buf` and a decoded header over 2048
+    /// bytes); [`Error::AlgNotAllowed`] for an `alg` jwtgate does not implement, any `crit`,
+    /// or `b64: false`.
     pub fn parse(token: &'t [u8], buf: &'b mut [u8]) -> Result<Self, Error> {
         let mut segments = token.split(|&b| b == b'.');
         let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) = (
@@ -56,6 +71,11 @@ impl<'t, 'b> UntrustedToken<'t, 'b> {
             .get(..header_b64.len() + 1 + payload_b64.len())
             .ok_or(Error::TokenMalformed)?;
 
+        // Checked on the encoded length (n unpadded characters decode to 3n/4 bytes, rounded
+        // down), so an oversized header is refused before it is decoded or parsed.
+        if header_b64.len().saturating_mul(3) / 4 > HEADER_MAX_LEN {
+            return Err(Error::TokenMalformed);
+        }
         let header_len = b64::decode(header_b64, buf)?.len();
         let (header, rest) = buf
             .split_at_mut_checked(header_len)
@@ -67,20 +87,30 @@ impl<'t, 'b> UntrustedToken<'t, 'b> {
             .ok()
             .and_then(Value::as_object)
             .ok_or(Error::TokenMalformed)?;
-        if header.get("crit").is_some() {
+        // One walk over the members (names are unique in a validated object), not one per
+        // parameter: this runs before the signature check, on up to 64 members.
+        let mut params: [Option<Value<'b>>; 4] = [None; 4];
+        for (name, value) in header.members() {
+            if let Some(slot) = HEADER_PARAMS
+                .iter()
+                .position(|p| name.eq_str(p))
+                .and_then(|i| params.get_mut(i))
+            {
+                *slot = Some(value);
+            }
+        }
+        let [crit, b64, alg, kid] = params;
+        if crit.is_some() {
             return Err(Error::AlgNotAllowed);
         }
-        match header.get("b64") {
+        match b64 {
             None | Some(Value::Bool(true)) => {}
             Some(Value::Bool(false)) => return Err(Error::AlgNotAllowed),
             Some(_) => return Err(Error::TokenMalformed),
         }
-        let alg = header
-            .get("alg")
-            .and_then(Value::as_str)
-            .ok_or(Error::TokenMalformed)?;
+        let alg = alg.and_then(Value::as_str).ok_or(Error::TokenMalformed)?;
         let alg = Algorithm::from_name(alg).ok_or(Error::AlgNotAllowed)?;
-        let kid = match header.get("kid") {
+        let kid = match kid {
             None => None,
             Some(v) => Some(v.as_str().ok_or(Error::TokenMalformed)?),
         };

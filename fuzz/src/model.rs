@@ -629,6 +629,10 @@ pub fn parse_token(token: &[u8], buf_len: usize) -> Result<(MHeader, Vec<u8>, Ve
         return Err(Error::TokenMalformed);
     };
     let hb = b64_strict(h).ok_or(Error::TokenMalformed)?;
+    // jwtgate reads at most 2048 bytes of header (it is parsed before the signature check).
+    if hb.len() > 2048 {
+        return Err(Error::TokenMalformed);
+    }
     let pb = b64_strict(p).ok_or(Error::TokenMalformed)?;
     if hb.len() + pb.len() > buf_len {
         return Err(Error::TokenMalformed);

@@ -479,6 +479,122 @@ fn duplicate_header_members_are_rejected() {
     );
 }
 
+/// FNV-1a 64 over a name's decoded bytes, reduced to the two bits (of 128) it set in the
+/// Bloom filter that fronted jwtgate's duplicate check before issue 11.
+fn old_bloom_bits(name: &[u8]) -> (u64, u64) {
+    let mut hash = 0xcbf2_9ce4_8422_2325u64;
+    for &b in name {
+        hash = (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    (hash & 127, (hash >> 7) & 127)
+}
+
+/// `count` distinct four-letter names that all set the same two bits of the old Bloom filter,
+/// so that each made the old check rescan every earlier member of its object.
+fn colliding_names(count: usize) -> Vec<String> {
+    const LETTERS: &[u8; 62] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let name = |i: usize| {
+        (0..4)
+            .map(|k| LETTERS[i / 62usize.pow(k) % 62])
+            .collect::<Vec<u8>>()
+    };
+    let target = old_bloom_bits(&name(0));
+    (0..62usize.pow(4))
+        .map(name)
+        .filter(|n| old_bloom_bits(n) == target && n != b"crit")
+        .take(count)
+        .map(|n| String::from_utf8(n).unwrap())
+        .collect()
+}
+
+/// `name` with every character written as a `\u00XX` escape.
+fn escaped(name: &str) -> String {
+    name.chars()
+        .map(|c| format!("\\u{:04x}", u32::from(c)))
+        .collect()
+}
+
+/// A header with the baseline's `alg` and `kid` and one `0` member per name.
+fn header_with(names: &[String]) -> String {
+    let members: String = names.iter().map(|n| format!(r#","{n}":0"#)).collect();
+    format!(r#"{{"alg":"ES256","kid":"k1"{members}}}"#)
+}
+
+#[test]
+fn duplicate_header_members_are_found_among_64_whatever_their_spelling() {
+    let p = payload();
+    // 62 names plus `alg` and `kid`: the most members a header object may have.
+    let names = colliding_names(62);
+    assert_eq!(verdict(&token(&header_with(&names), &p)), Ok(()));
+    // The 64th member repeats an earlier one, spelled otherwise: plain, or escaped.
+    for j in [0, 1, 30, 59, 60] {
+        for spelling in [names[j].clone(), escaped(&names[j])] {
+            let mut twice = names.clone();
+            twice[61] = spelling;
+            assert_eq!(
+                verdict(&token(&header_with(&twice), &p)),
+                Err(Error::TokenMalformed),
+                "member 64 repeats member {}",
+                j + 3
+            );
+        }
+    }
+    // `"a"` against `"\u0061"`, and `alg` against `"\u0061lg"`, 61 members apart.
+    let mut twice = names.clone();
+    twice[0] = String::from("a");
+    twice[61] = String::from(r"\u0061");
+    assert_eq!(
+        verdict(&token(&header_with(&twice), &p)),
+        Err(Error::TokenMalformed)
+    );
+    let mut twice = names.clone();
+    twice[61] = String::from(r"\u0061lg");
+    assert_eq!(
+        verdict(&token(&header_with(&twice), &p)),
+        Err(Error::TokenMalformed)
+    );
+}
+
+#[test]
+fn header_names_chosen_to_collide_get_the_verdict_they_always_had() {
+    // These names all set the same Bloom filter bits, which made the old check rescan every
+    // earlier member for each of them (quadratic, before any signature check). The verdicts
+    // are unchanged: distinct names are accepted, a repeated one is not, however spelled.
+    let names = colliding_names(62);
+    let bits = old_bloom_bits(names[0].as_bytes());
+    assert!(names.iter().all(|n| old_bloom_bits(n.as_bytes()) == bits));
+    let p = payload();
+    let spelled: Vec<String> = names.iter().map(|n| escaped(n)).collect();
+    assert_eq!(verdict(&token(&header_with(&spelled), &p)), Ok(()));
+    let mixed: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| if i % 2 == 0 { escaped(n) } else { n.clone() })
+        .collect();
+    assert_eq!(verdict(&token(&header_with(&mixed), &p)), Ok(()));
+    let mut twice = spelled.clone();
+    twice[61] = names[17].clone();
+    assert_eq!(
+        verdict(&token(&header_with(&twice), &p)),
+        Err(Error::TokenMalformed)
+    );
+    // The same names nested four levels deep (the header's depth limit), a repeat innermost.
+    let nested = |inner: &str| {
+        let level: String = names[..12].iter().map(|n| format!(r#""{n}":0,"#)).collect();
+        let mut header = format!("{{{level}{inner}}}");
+        for _ in 0..2 {
+            header = format!(r#"{{{level}"n":{header}}}"#);
+        }
+        format!(r#"{{"alg":"ES256","kid":"k1",{level}"n":{header}}}"#)
+    };
+    assert_eq!(verdict(&token(&nested(r#""z":0"#), &p)), Ok(()));
+    let repeat = format!(r#""{}":0"#, escaped(&names[5]));
+    assert_eq!(
+        verdict(&token(&nested(&repeat), &p)),
+        Err(Error::TokenMalformed)
+    );
+}
+
 #[test]
 fn duplicate_payload_members_are_rejected() {
     for payload in [
@@ -497,6 +613,38 @@ fn duplicate_payload_members_are_rejected() {
             Err(Error::TokenMalformed),
             "{payload}"
         );
+    }
+}
+
+#[test]
+fn duplicate_payload_members_are_rejected_in_objects_of_any_size() {
+    // Past 256 open names or 2 KiB of them the duplicate check falls back to a slower exact
+    // check (payloads are parsed only after their signature verified); the verdict is the same.
+    let wide = |members: usize, name_len: usize| -> Vec<String> {
+        (0..members).map(|i| format!("{i:0>name_len$}")).collect()
+    };
+    let claims = |names: &[String]| {
+        let members: String = names.iter().map(|n| format!(r#","c{n}":0"#)).collect();
+        format!(r#"{{"exp":{EXP}{members}}}"#)
+    };
+    for (members, name_len) in [(300, 3), (40, 80), (600, 4)] {
+        let names = wide(members, name_len);
+        assert_eq!(
+            claims_verdict(&claims(&names), &Policy::new(), NOW),
+            Ok(()),
+            "{members} members"
+        );
+        for j in [0, members / 2, members - 2] {
+            for spelling in [names[j].clone(), escaped(&names[j])] {
+                let mut twice = names.clone();
+                twice[members - 1] = spelling;
+                assert_eq!(
+                    claims_verdict(&claims(&twice), &Policy::new(), NOW),
+                    Err(Error::TokenMalformed),
+                    "{members} members, the last repeats {j}"
+                );
+            }
+        }
     }
 }
 
@@ -2069,9 +2217,9 @@ fn deserialize_never_silently_returns_escaped_text() {
 
 #[test]
 fn header_objects_with_too_many_members_are_malformed() {
-    // The header is parsed before any signature check, and duplicate detection costs
-    // `members x size`: a bound on members per object keeps an attacker's 16 KiB header from
-    // costing a hundred milliseconds of CPU. Real headers have a handful of members.
+    // The header is parsed before any signature check: a bound on members per object (with
+    // the 2 KiB length and depth 4) keeps every header within the duplicate check's exact,
+    // collision-free room. Real headers have a handful of members.
     let with_members = |n: usize| {
         let extra: String = (0..n.saturating_sub(2))
             .map(|i| format!(r#","p{i}":0"#))
@@ -2103,6 +2251,45 @@ fn header_objects_with_too_many_members_are_malformed() {
         claims_verdict(&format!(r#"{{"exp":{EXP}{wide}}}"#), &Policy::new(), NOW),
         Ok(())
     );
+}
+
+#[test]
+fn headers_over_2_kib_are_malformed_before_their_json_is_read() {
+    // The header is parsed before any signature check; real ones are 100-200 bytes.
+    let header_of_len = |alg: &str, len: usize| {
+        let bare = format!(r#"{{"alg":"{alg}","kid":"k1","pad":""}}"#);
+        let header = format!(
+            r#"{{"alg":"{alg}","kid":"k1","pad":"{}"}}"#,
+            "x".repeat(len - bare.len())
+        );
+        assert_eq!(header.len(), len);
+        header
+    };
+    assert_eq!(
+        verdict(&token(&header_of_len("ES256", 2048), &payload())),
+        Ok(())
+    );
+    assert_eq!(
+        verdict(&token(&header_of_len("ES256", 2049), &payload())),
+        Err(Error::TokenMalformed)
+    );
+    // At 2048 bytes the header is read (and its alg refused); one byte more and it is not.
+    assert_eq!(
+        verdict(&token(&header_of_len("none", 2048), &payload())),
+        Err(Error::AlgNotAllowed)
+    );
+    assert_eq!(
+        verdict(&token(&header_of_len("none", 2049), &payload())),
+        Err(Error::TokenMalformed)
+    );
+    // Oversized headers of every encoded length mod 4 (2049..=2052 decoded bytes).
+    for len in 2049..=2052 {
+        assert_eq!(
+            verdict(&token(&header_of_len("ES256", len), &payload())),
+            Err(Error::TokenMalformed),
+            "{len}-byte header"
+        );
+    }
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! The JWT claims set (RFC 7519 §4): registered claims typed and checked, everything else
 //! reachable through the raw JSON.
 
+mod numeric_date;
+
 use crate::Error;
 use crate::json::{self, Array, JsonStr, Object, Value};
 

@@ -1,0 +1,189 @@
+//! Strict, zero-copy, allocation-free JSON (RFC 8259) for JOSE headers, claims and JWK Sets.
+//!
+//! [`parse`] validates a whole document once: UTF-8 without BOM, the exact grammar (so no
+//! `NaN`, no trailing commas, no comments), no lone surrogate escapes, no duplicate member
+//! names in any object (compared after unescaping), and a bounded nesting depth. The
+//! returned [`Value`] borrows the input; navigating it re-lexes lazily and never allocates.
+//!
+//! Duplicate detection decodes each member name once and keeps each object's names sorted,
+//! so no choice of names makes it slow, for documents whose names fit its fixed room (every
+//! JOSE header does: at most 2 KiB of them, 256 open at once). Larger documents fall back,
+//! for the names beyond that room, to a check whose cost crafted names can make quadratic in
+//! an object's members; only payloads (parsed after their signature verified) and JWK Sets
+//! (from the configured issuer) get there. [`parse_bounded`] also caps the members of every
+//! object.
+
+mod lex;
+mod names;
+mod text;
+mod walk;
+
+pub use text::JsonStr;
+pub(crate) use walk::{Elements, Members};
+
+/// Decoded member-name bytes, and names, that the duplicate check holds open at once before
+/// it falls back (see the module docs): a JOSE header must fit both.
+pub(crate) const EXACT_DUPLICATE_CHECK: (usize, usize) = (names::SCRATCH, names::SLOTS);
+
+/// The deepest nesting any caller may ask for; keeps the recursive descent's stack bounded.
+#[allow(unreachable_pub)] // public to jwtgate's own tests (`__testing`)
+pub const MAX_DEPTH_LIMIT: u8 = 64;
+
+/// Why a document was rejected. Callers map it to their own catalog error.
+#[allow(unreachable_pub)] // public to jwtgate's own tests (`__testing`)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum JsonError {
+    /// Not UTF-8, a BOM, or not JSON per RFC 8259 (including lone surrogate escapes).
+    Syntax,
+    /// Nested deeper than allowed.
+    TooDeep,
+    /// An object repeats a member name.
+    DuplicateMember,
+    /// An object has more members than the caller allows (see [`parse_bounded`]).
+    TooManyMembers,
+}
+
+/// Validates `doc` as one strict JSON value nested at most `max_depth` levels deep.
+///
+/// # Errors
+/// [`JsonError`] says which rule the document broke.
+#[allow(unreachable_pub)] // public to jwtgate's own tests (`__testing`)
+pub fn parse(doc: &[u8], max_depth: u8) -> Result<Value<'_>, JsonError> {
+    parse_bounded(doc, max_depth, usize::MAX)
+}
+
+/// As [`parse`], and no object may have more than `max_members` members.
+///
+/// # Errors
+/// [`JsonError`] says which rule the document broke.
+#[allow(unreachable_pub)] // public to jwtgate's own tests (`__testing`)
+pub fn parse_bounded(
+    doc: &[u8],
+    max_depth: u8,
+    max_members: usize,
+) -> Result<Value<'_>, JsonError> {
+    let text = core::str::from_utf8(doc).map_err(|_| JsonError::Syntax)?;
+    lex::document(text, max_depth.min(MAX_DEPTH_LIMIT), max_members)
+}
+
+/// A JSON value borrowed from a validated document.
+#[derive(Clone, Copy, Debug)]
+pub enum Value<'a> {
+    /// `null`
+    Null,
+    /// `true` or `false`
+    Bool(bool),
+    /// A number, kept as its source text.
+    Number(Number<'a>),
+    /// A string, kept escaped.
+    String(JsonStr<'a>),
+    /// An array.
+    Array(Array<'a>),
+    /// An object.
+    Object(Object<'a>),
+}
+
+impl<'a> Value<'a> {
+    /// The object, if this is one.
+    pub fn as_object(self) -> Option<Object<'a>> {
+        if let Value::Object(o) = self {
+            Some(o)
+        } else {
+            None
+        }
+    }
+    /// The string, if this is one.
+    pub fn as_str(self) -> Option<JsonStr<'a>> {
+        if let Value::String(s) = self {
+            Some(s)
+        } else {
+            None
+        }
+    }
+    /// The array, if this is one.
+    pub fn as_array(self) -> Option<Array<'a>> {
+        if let Value::Array(a) = self {
+            Some(a)
+        } else {
+            None
+        }
+    }
+    /// The number, if this is one.
+    pub fn as_number(self) -> Option<Number<'a>> {
+        if let Value::Number(n) = self {
+            Some(n)
+        } else {
+            None
+        }
+    }
+    /// The boolean, if this is one.
+    pub fn as_bool(self) -> Option<bool> {
+        if let Value::Bool(b) = self {
+            Some(b)
+        } else {
+            None
+        }
+    }
+}
+
+/// A JSON number as written (validated grammar).
+///
+/// Its NumericDate ceiling, `ceil_i64`, is defined in `claims::numeric_date`: that arithmetic
+/// belongs to the claims, and `json` does not depend on them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Number<'a> {
+    raw: &'a str,
+}
+
+impl<'a> Number<'a> {
+    /// The number's source text.
+    pub fn raw(self) -> &'a str {
+        self.raw
+    }
+}
+
+/// A JSON object borrowed from a validated document.
+#[derive(Clone, Copy, Debug)]
+pub struct Object<'a> {
+    text: &'a str,
+}
+
+impl<'a> Object<'a> {
+    /// The members in document order: each name (compare it by its decoded text) and value.
+    pub fn members(self) -> impl Iterator<Item = (JsonStr<'a>, Value<'a>)> + Clone {
+        self.walk()
+    }
+
+    pub(crate) fn walk(self) -> Members<'a> {
+        Members::new(self.text, 1)
+    }
+
+    /// The value of member `name` (names are unique in a validated object).
+    pub fn get(self, name: &str) -> Option<Value<'a>> {
+        self.members().find(|(k, _)| k.eq_str(name)).map(|(_, v)| v)
+    }
+
+    /// Whether the object has no members.
+    pub fn is_empty(self) -> bool {
+        self.members().next().is_none()
+    }
+}
+
+/// A JSON array borrowed from a validated document.
+#[derive(Clone, Copy, Debug)]
+pub struct Array<'a> {
+    text: &'a str,
+}
+
+impl<'a> Array<'a> {
+    /// The elements in document order.
+    pub fn iter(self) -> impl Iterator<Item = Value<'a>> + Clone {
+        self.elements()
+    }
+
+    pub(crate) fn elements(self) -> Elements<'a> {
+        Elements::new(self.text)
+    }
+}
