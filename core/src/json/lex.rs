@@ -220,11 +220,13 @@ fn string_at<'a>(
             .iter()
             .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
             .ok_or(JsonError::Syntax)?;
-        decoded = decoded.and_then(|at| {
-            let end = at + run;
-            out.get_mut(at..end)?.copy_from_slice(rest.get(..run)?);
-            Some(end)
-        });
+        if run > 0 {
+            decoded = decoded.and_then(|at| {
+                let end = at + run;
+                out.get_mut(at..end)?.copy_from_slice(rest.get(..run)?);
+                Some(end)
+            });
+        }
         *pos += run + 1;
         match rest.get(run) {
             Some(b'"') => break,
