@@ -374,7 +374,9 @@ impl<T: KeyTable + Clone> World<T> {
         let step = self
             .cache
             .with(|c| match c.__step(now, kid_str, Algorithm::Es256) {
-                Step::Ready { key, table, stale } => Owned::Ready {
+                Step::Ready {
+                    key, table, stale, ..
+                } => Owned::Ready {
                     kid: key.kid().map(str::to_owned),
                     stale,
                     own_table: table.is_for(key.es256_key()),

@@ -63,10 +63,10 @@ fn walk(v: Value<'_>, m: &J) -> usize {
             1 + depth
         }
         (Value::Object(o), J::Obj(members)) => {
-            let again = parse(o.raw().as_bytes(), MAX_DEPTH_LIMIT)
+            let again = parse(o.__raw().as_bytes(), MAX_DEPTH_LIMIT)
                 .expect("an object re-parses from its raw() slice");
             let again = again.as_object().expect("still an object");
-            assert_eq!(again.raw(), o.raw());
+            assert_eq!(again.__raw(), o.__raw());
             assert_eq!(o.members().count(), members.len());
             assert_eq!(again.members().count(), members.len());
             assert_eq!(o.is_empty(), members.is_empty());
@@ -100,7 +100,7 @@ fn same(a: Value<'_>, b: Value<'_>) -> bool {
         (Value::Array(x), Value::Array(y)) => {
             x.iter().count() == y.iter().count() && x.iter().zip(y.iter()).all(|(p, q)| same(p, q))
         }
-        (Value::Object(x), Value::Object(y)) => x.raw() == y.raw(),
+        (Value::Object(x), Value::Object(y)) => x.__raw() == y.__raw(),
         _ => false,
     }
 }

@@ -151,6 +151,13 @@ pub struct Object<'a> {
 }
 
 impl<'a> Object<'a> {
+    /// The object's source text, braces included (jwtgate's own fuzz targets only).
+    #[cfg(feature = "_test-hooks")]
+    #[doc(hidden)]
+    pub fn __raw(self) -> &'a str {
+        self.text
+    }
+
     /// The members in document order: each name (compare it by its decoded text) and value.
     pub fn members(self) -> impl Iterator<Item = (JsonStr<'a>, Value<'a>)> + Clone {
         self.walk()
