@@ -618,8 +618,9 @@ fn duplicate_payload_members_are_rejected() {
 
 #[test]
 fn duplicate_payload_members_are_rejected_in_objects_of_any_size() {
-    // Past 256 open names or 2 KiB of them the duplicate check falls back to a slower exact
-    // check (payloads are parsed only after their signature verified); the verdict is the same.
+    // Payloads are parsed only after their signature verified, with a duplicate check that
+    // needs no fixed room (a Bloom filter in front of a rescan); its verdict is as exact, in
+    // objects of any size and past the 256 names and 2 KiB a header's check holds.
     let wide = |members: usize, name_len: usize| -> Vec<String> {
         (0..members).map(|i| format!("{i:0>name_len$}")).collect()
     };

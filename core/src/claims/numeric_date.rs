@@ -5,7 +5,8 @@
 
 use crate::json::Number;
 
-impl Number<'_> {
+// Spelled as in `json`'s own impl, so the public API listing names the method as before.
+impl<'a> Number<'a> {
     /// The exact ceiling of the value as an integer, saturating at the `i64` range.
     ///
     /// Exact for every notation (`1700000000`, `1.7e9`, `1700000000.25`), with no float

@@ -1,22 +1,13 @@
 //! The validating parser: the exact RFC 8259 grammar, the nesting depth, the member cap and
 //! duplicate member names. It reads a document once; [`walk`](super::walk) navigates it after.
 
-use super::names::{Names, SCRATCH, SLOTS};
+use super::names::Names;
 use super::text::{self, JsonStr};
 use super::{Array, JsonError, Number, Object, Value};
 
-/// Validates all of `text` as one JSON value.
-pub(super) fn document(
-    text: &str,
-    max_depth: u8,
-    max_members: usize,
-) -> Result<Value<'_>, JsonError> {
-    document_with::<SLOTS, SCRATCH>(text, max_depth, max_members)
-}
-
-/// As [`document`], with room for `N` open names of `S` decoded bytes (tests use small ones
-/// to reach the duplicate check's fallback).
-fn document_with<const N: usize, const S: usize>(
+/// Validates all of `text` as one JSON value, with room for `N` open names of `S` decoded
+/// bytes in the duplicate check (see [`names`](super::names)).
+pub(super) fn document<const N: usize, const S: usize>(
     text: &str,
     max_depth: u8,
     max_members: usize,
@@ -249,8 +240,9 @@ fn string_at<'a>(
 
 #[cfg(test)]
 mod tests {
+    use super::super::names::{SCRATCH, SLOTS};
     use super::super::{JsonError, Value, parse, parse_bounded};
-    use super::{SCRATCH, SLOTS, document_with};
+    use super::document;
 
     fn ok(s: &str) -> Value<'_> {
         parse(s.as_bytes(), 16).unwrap_or_else(|e| panic!("{s}: {e:?}"))
@@ -340,8 +332,8 @@ mod tests {
     }
 
     /// Every document gets the same verdict whatever room the duplicate check has: its
-    /// fallback (reached here with tiny rooms, and in real use only by payloads and JWK Sets
-    /// beyond 256 names or 2 KiB of them) is as exact as the sorted names.
+    /// fallback (all of `parse`'s check, and `parse_bounded`'s past its room, reached here
+    /// with tiny rooms) is as exact as the sorted names.
     #[test]
     fn duplicate_check_agrees_with_its_fallback() {
         extern crate std;
@@ -405,14 +397,14 @@ mod tests {
             }
         }
         for (doc, want) in &cases {
-            let exact = document_with::<SLOTS, SCRATCH>(doc, 16, usize::MAX).err();
+            let exact = document::<SLOTS, SCRATCH>(doc, 16, usize::MAX).err();
             assert_eq!(exact, *want, "{doc}");
             for small in [
-                document_with::<0, 0>(doc, 16, usize::MAX).err(),
-                document_with::<1, 64>(doc, 16, usize::MAX).err(),
-                document_with::<2, 4>(doc, 16, usize::MAX).err(),
-                document_with::<3, 64>(doc, 16, usize::MAX).err(),
-                document_with::<256, 5>(doc, 16, usize::MAX).err(),
+                document::<0, 0>(doc, 16, usize::MAX).err(),
+                document::<1, 64>(doc, 16, usize::MAX).err(),
+                document::<2, 4>(doc, 16, usize::MAX).err(),
+                document::<3, 64>(doc, 16, usize::MAX).err(),
+                document::<256, 5>(doc, 16, usize::MAX).err(),
             ] {
                 assert_eq!(small, exact, "{doc}");
             }

@@ -5,13 +5,14 @@
 //! names in any object (compared after unescaping), and a bounded nesting depth. The
 //! returned [`Value`] borrows the input; navigating it re-lexes lazily and never allocates.
 //!
-//! Duplicate detection decodes each member name once and keeps each object's names sorted,
-//! so no choice of names makes it slow, for documents whose names fit its fixed room (every
-//! JOSE header does: at most 2 KiB of them, 256 open at once). Larger documents fall back,
-//! for the names beyond that room, to a check whose cost crafted names can make quadratic in
-//! an object's members; only payloads (parsed after their signature verified) and JWK Sets
-//! (from the configured issuer) get there. [`parse_bounded`] also caps the members of every
-//! object.
+//! Duplicate detection depends on the entry point. [`parse_bounded`], for documents read
+//! before anything vouches for them (a JOSE header), decodes each member name once and keeps
+//! each object's names sorted, so no choice of names makes it slow while they fit its fixed
+//! room: 2 KiB of names, 256 open at once, which every JOSE header fits. [`parse`], for
+//! payloads (parsed only after their signature verified) and JWK Sets (fetched from the
+//! configured issuer), and `parse_bounded` past its room, put a Bloom filter in front of a
+//! rescan of the earlier members instead: no room needed and cheaper on real documents, but
+//! names chosen to collide make it quadratic in an object's members.
 
 mod lex;
 mod names;
@@ -21,8 +22,8 @@ mod walk;
 pub use text::JsonStr;
 pub(crate) use walk::{Elements, Members};
 
-/// Decoded member-name bytes, and names, that the duplicate check holds open at once before
-/// it falls back (see the module docs): a JOSE header must fit both.
+/// Decoded member-name bytes, and names, that [`parse_bounded`]'s duplicate check holds open
+/// at once before it falls back (see the module docs): a JOSE header must fit both.
 pub(crate) const EXACT_DUPLICATE_CHECK: (usize, usize) = (names::SCRATCH, names::SLOTS);
 
 /// The deepest nesting any caller may ask for; keeps the recursive descent's stack bounded.
@@ -47,14 +48,19 @@ pub enum JsonError {
 
 /// Validates `doc` as one strict JSON value nested at most `max_depth` levels deep.
 ///
+/// For documents from a source already trusted or authenticated; see the module docs.
+///
 /// # Errors
 /// [`JsonError`] says which rule the document broke.
 #[allow(unreachable_pub)] // public to jwtgate's own tests (`__testing`)
 pub fn parse(doc: &[u8], max_depth: u8) -> Result<Value<'_>, JsonError> {
-    parse_bounded(doc, max_depth, usize::MAX)
+    let text = core::str::from_utf8(doc).map_err(|_| JsonError::Syntax)?;
+    // No room: every name takes the Bloom filter, and the parse adds nothing to the stack.
+    lex::document::<0, 0>(text, max_depth.min(MAX_DEPTH_LIMIT), usize::MAX)
 }
 
-/// As [`parse`], and no object may have more than `max_members` members.
+/// As [`parse`], and no object may have more than `max_members` members; for documents
+/// nothing vouches for yet, whose duplicate check must not depend on the names chosen.
 ///
 /// # Errors
 /// [`JsonError`] says which rule the document broke.
@@ -65,7 +71,11 @@ pub fn parse_bounded(
     max_members: usize,
 ) -> Result<Value<'_>, JsonError> {
     let text = core::str::from_utf8(doc).map_err(|_| JsonError::Syntax)?;
-    lex::document(text, max_depth.min(MAX_DEPTH_LIMIT), max_members)
+    lex::document::<{ names::SLOTS }, { names::SCRATCH }>(
+        text,
+        max_depth.min(MAX_DEPTH_LIMIT),
+        max_members,
+    )
 }
 
 /// A JSON value borrowed from a validated document.

@@ -1,18 +1,20 @@
-//! Duplicate member names, at a cost no choice of names can inflate.
+//! Duplicate member names.
 //!
-//! Each name is decoded once, by the lexer as it reads it, onto a stack shared by every open
-//! object, and each object's names are kept sorted by their decoded bytes, so a new name costs
-//! that one decode and a binary search: at most ⌈log2(members + 1)⌉ byte comparisons. Nothing
-//! is hashed, so there are no collisions to choose; escapes cost their one decode, no more.
+//! With room (`parse_bounded`), each name is decoded once, by the lexer as it reads it, onto a
+//! stack shared by every open object, and each object's names are kept sorted by their
+//! decoded bytes, so a new name costs that one decode and a binary search: at most
+//! ⌈log2(members + 1)⌉ byte comparisons. Nothing is hashed, so there are no collisions to
+//! choose; escapes cost their one decode, no more.
 //!
-//! The stack holds [`SLOTS`] names and [`SCRATCH`] bytes of them, which any JOSE header fits
-//! (at most `SCRATCH` bytes, four levels of at most 64 members). An object with a name that
-//! does not fit checks it and the rest of its names with the fallback: a binary search of the
-//! names it did record (decoding the new name as it goes), then a Bloom filter in front of a
-//! rescan of the members it did not record. Names can be chosen to collide in that unkeyed
-//! filter, making the rescan quadratic in the members, and that is acceptable only because of
-//! what can get there: payloads, parsed only after their signature verified, and JWK Sets,
-//! fetched from the issuer the caller configured.
+//! The room is [`SLOTS`] names and [`SCRATCH`] bytes of them, which any JOSE header fits (at
+//! most `SCRATCH` bytes, four levels of at most 64 members). An object with a name that does
+//! not fit checks it and the rest of its names with the fallback: a binary search of the names
+//! it did record, then a Bloom filter in front of a rescan of the members it did not record.
+//! `parse` gives no room at all, so every name takes the fallback, which costs a hash per name
+//! on real documents. Names can be chosen to collide in that unkeyed filter, making the rescan
+//! quadratic in an object's members, and that is acceptable only because of what gets there:
+//! payloads, parsed only after their signature verified, and JWK Sets, fetched from the
+//! issuer the caller configured.
 
 use core::cmp::Ordering;
 
@@ -20,10 +22,11 @@ use super::JsonError;
 use super::text::JsonStr;
 use super::walk::Members;
 
-/// Names held at once across all open objects: four levels of 64, a JOSE header's limits.
+/// Names `parse_bounded` holds at once across all open objects: four levels of 64, a JOSE
+/// header's limits.
 pub(super) const SLOTS: usize = 256;
 /// Decoded bytes of those names: a JOSE header's length limit, which no header's names exceed.
-pub(crate) const SCRATCH: usize = 2048;
+pub(super) const SCRATCH: usize = 2048;
 
 /// A recorded name: where its decoded bytes are in the scratch.
 #[derive(Clone, Copy, Debug, Default)]
@@ -32,9 +35,9 @@ struct Span {
     end: u16,
 }
 
-/// The decoded names of the open objects; tests shrink `N` and `S` to reach the fallback.
+/// The decoded names of the open objects, room for `N` of them and `S` bytes.
 #[derive(Debug)]
-pub(super) struct Names<const N: usize = SLOTS, const S: usize = SCRATCH> {
+pub(super) struct Names<const N: usize, const S: usize> {
     /// Each open object's names, sorted, the innermost object's on top.
     spans: [Span; N],
     len: usize,
