@@ -8,12 +8,14 @@
 //! string from its source text as the model read it (quoted: the same `JsonStr`), every
 //! number from its `raw()`; `get` finds every member; `ceil_i64` agrees with an exact decimal
 //! comparison; a larger depth never rejects what a smaller one accepted; serde_json accepts
-//! whatever jwtgate accepts (except numbers beyond f64).
+//! whatever jwtgate accepts (except numbers beyond f64). `parse_bounded` (the JOSE header's
+//! parser, with its member cap and sorted duplicate check) reaches the same verdict within the
+//! cap, `TooManyMembers` beyond it.
 #![no_main]
 
 use std::cmp::Ordering;
 
-use jwtgate::__testing::{JsonError, MAX_DEPTH_LIMIT, parse};
+use jwtgate::__testing::{JsonError, MAX_DEPTH_LIMIT, parse, parse_bounded};
 use jwtgate::{JsonStr, Value};
 use jwtgate_fuzz::model::{self, J, JErr};
 use libfuzzer_sys::fuzz_target;
@@ -154,6 +156,45 @@ fn check_ceil(raw: &str, c: i64) {
     }
 }
 
+/// The most members any object of `m` has.
+fn widest(m: &J) -> usize {
+    match m {
+        J::Arr(items) => items.iter().map(widest).max().unwrap_or(0),
+        J::Obj(members) => members
+            .iter()
+            .map(|(_, v)| widest(v))
+            .max()
+            .unwrap_or(0)
+            .max(members.len()),
+        _ => 0,
+    }
+}
+
+/// `parse_bounded` against `parse`'s verdict: the same within `cap` members per object.
+fn check_bounded(
+    doc: &[u8],
+    depth: u8,
+    cap: usize,
+    got: &Result<Value<'_>, JsonError>,
+    want: Option<&J>,
+) {
+    let bounded = parse_bounded(doc, depth, cap);
+    match (got, &bounded, want) {
+        (Ok(v), Ok(b), Some(m)) => {
+            assert!(widest(m) <= cap, "cap {cap} not enforced");
+            assert!(same(*v, *b));
+        }
+        (Ok(_), Err(JsonError::TooManyMembers), Some(m)) => {
+            assert!(widest(m) > cap, "cap {cap} refused {} members", widest(m));
+        }
+        (Err(e), Err(f), _) => assert!(
+            f == e || *f == JsonError::TooManyMembers,
+            "parse {e:?}, parse_bounded {f:?}"
+        ),
+        _ => panic!("parse {got:?}, parse_bounded {bounded:?} (cap {cap})"),
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&first, doc)) = data.split_first() else {
         return;
@@ -161,6 +202,10 @@ fuzz_target!(|data: &[u8]| {
     let depth = first % 64 + 1;
     let got = parse(doc, depth);
     let want = model::parse(doc, depth);
+    // The header's cap (64), and a small one that the input picks.
+    for cap in [64, usize::from(first >> 6) + 1] {
+        check_bounded(doc, depth, cap, &got, want.as_ref().ok());
+    }
     match (&got, &want) {
         (Ok(v), Ok(m)) => {
             let d = walk(*v, m);
