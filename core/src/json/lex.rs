@@ -2,6 +2,7 @@
 //! duplicate member names. It reads a document once; [`walk`](super::walk) navigates it after.
 
 use super::names::Names;
+use super::scan::Scan;
 use super::text::{self, JsonStr};
 use super::{Array, JsonError, Number, Object, Value};
 
@@ -36,31 +37,21 @@ struct Lexer<'a, const N: usize, const S: usize> {
     names: Names<N, S>,
 }
 
+impl<'a, const N: usize, const S: usize> Scan<'a> for Lexer<'a, N, S> {
+    fn text(&self) -> &'a str {
+        self.text
+    }
+    fn pos_mut(&mut self) -> &mut usize {
+        &mut self.pos
+    }
+}
+
 impl<'a, const N: usize, const S: usize> Lexer<'a, N, S> {
-    fn peek(&self) -> Option<u8> {
-        self.text.as_bytes().get(self.pos).copied()
-    }
-
-    fn eat(&mut self, b: u8) -> bool {
-        if self.peek() == Some(b) {
-            self.pos += 1;
-            true
-        } else {
-            false
-        }
-    }
-
     fn expect(&mut self, b: u8) -> Result<(), JsonError> {
         if self.eat(b) {
             Ok(())
         } else {
             Err(JsonError::Syntax)
-        }
-    }
-
-    fn ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.pos += 1;
         }
     }
 
@@ -74,18 +65,16 @@ impl<'a, const N: usize, const S: usize> Lexer<'a, N, S> {
             b'{' => self.object(depth),
             b'[' => self.array(depth),
             b'"' => self.string().map(Value::String),
-            b't' => self.literal("true").map(|()| Value::Bool(true)),
-            b'f' => self.literal("false").map(|()| Value::Bool(false)),
-            b'n' => self.literal("null").map(|()| Value::Null),
+            b't' => self.expect_literal("true").map(|()| Value::Bool(true)),
+            b'f' => self.expect_literal("false").map(|()| Value::Bool(false)),
+            b'n' => self.expect_literal("null").map(|()| Value::Null),
             b'-' | b'0'..=b'9' => self.number().map(Value::Number),
             _ => Err(JsonError::Syntax),
         }
     }
 
-    fn literal(&mut self, word: &str) -> Result<(), JsonError> {
-        let end = self.pos.checked_add(word.len()).ok_or(JsonError::Syntax)?;
-        if self.text.get(self.pos..end) == Some(word) {
-            self.pos = end;
+    fn expect_literal(&mut self, word: &str) -> Result<(), JsonError> {
+        if self.literal(word) {
             Ok(())
         } else {
             Err(JsonError::Syntax)

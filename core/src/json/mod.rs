@@ -16,6 +16,7 @@
 
 mod lex;
 mod names;
+mod scan;
 mod text;
 mod walk;
 

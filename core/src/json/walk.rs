@@ -2,6 +2,7 @@
 //! values they hold. Nothing here checks the grammar again; the walk stops quietly at
 //! anything unexpected, which validated text never holds.
 
+use super::scan::Scan;
 use super::text::JsonStr;
 use super::{Array, Number, Object, Value};
 
@@ -12,29 +13,19 @@ pub(super) struct Walker<'a> {
     pos: usize,
 }
 
+impl<'a> Scan<'a> for Walker<'a> {
+    fn text(&self) -> &'a str {
+        self.text
+    }
+    fn pos_mut(&mut self) -> &mut usize {
+        &mut self.pos
+    }
+}
+
 impl<'a> Walker<'a> {
     /// A walk of `text` from byte `pos`.
     pub(super) fn new(text: &'a str, pos: usize) -> Self {
         Walker { text, pos }
-    }
-
-    fn peek(&self) -> Option<u8> {
-        self.text.as_bytes().get(self.pos).copied()
-    }
-
-    fn eat(&mut self, b: u8) -> bool {
-        if self.peek() == Some(b) {
-            self.pos += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.pos += 1;
-        }
     }
 
     /// Moves past `pred`'s bytes and returns the text it covered.
@@ -72,15 +63,6 @@ impl<'a> Walker<'a> {
             }
             _ => None,
         }
-    }
-
-    fn literal(&mut self, word: &str) -> bool {
-        let end = self.pos.saturating_add(word.len());
-        let found = self.text.get(self.pos..end) == Some(word);
-        if found {
-            self.pos = end;
-        }
-        found
     }
 
     fn string(&mut self) -> Option<JsonStr<'a>> {
