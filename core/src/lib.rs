@@ -32,6 +32,7 @@ pub use cache::SharedCache;
 pub use cache::driver;
 pub use cache::{
     CacheCounters, CachePolicy, FetchOutcome, FetchTicket, Freshness, JwksCache, Remembered,
+    cache_control_max_age,
 };
 pub use claims::{Audience, Claims, SupabaseClaims};
 pub use error::{Error, Unusable};

@@ -260,7 +260,9 @@ impl JwksFetcher {
         let status = response.status();
         let headers = response.headers();
         let cache_control = cache_control(headers);
-        let max_age = cache_control.as_deref().and_then(max_age);
+        let max_age = cache_control
+            .as_deref()
+            .and_then(|v| jwtgate::cache_control_max_age(v.as_bytes()));
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified { max_age });
         }
@@ -343,34 +345,6 @@ fn cache_control(headers: &HeaderMap) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .collect();
     (!values.is_empty()).then(|| values.join(", "))
-}
-
-/// The `max-age` directive of a `Cache-Control` value, in seconds.
-///
-/// Directive names are case-insensitive and the value may be quoted; a value too large for
-/// `u64` saturates (the cache clamps it anyway). `s-maxage` is not `max-age`.
-///
-/// ```
-/// use jwtgate_std::fetch::max_age;
-/// assert_eq!(max_age("public, max-age=600, stale-while-revalidate=30"), Some(600));
-/// assert_eq!(max_age("no-store"), None);
-/// ```
-pub fn max_age(cache_control: &str) -> Option<u64> {
-    cache_control.split(',').find_map(|directive| {
-        let (name, value) = directive.split_once('=')?;
-        if !name.trim().eq_ignore_ascii_case("max-age") {
-            return None;
-        }
-        let value = value.trim();
-        let value = value
-            .strip_prefix('"')
-            .and_then(|v| v.strip_suffix('"'))
-            .unwrap_or(value);
-        if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        Some(value.parse().unwrap_or(u64::MAX))
-    })
 }
 
 /// Whether `source` names an `http://` or `https://` URL (as opposed to a local path).
@@ -545,21 +519,6 @@ fn read_file(path: &Path, limit: usize) -> Result<Document, LoadError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn max_age_directives() {
-        assert_eq!(max_age("max-age=600"), Some(600));
-        assert_eq!(max_age("public, MAX-AGE = 60 "), Some(60));
-        assert_eq!(max_age("max-age=\"30\""), Some(30));
-        assert_eq!(max_age("s-maxage=10, max-age=20"), Some(20));
-        assert_eq!(max_age("no-cache, max-age=0"), Some(0));
-        assert_eq!(max_age("max-age=99999999999999999999999"), Some(u64::MAX));
-        assert_eq!(max_age("max-age=-1"), None);
-        assert_eq!(max_age("max-age=1e3"), None);
-        assert_eq!(max_age("max-age="), None);
-        assert_eq!(max_age("s-maxage=10"), None);
-        assert_eq!(max_age(""), None);
-    }
 
     #[test]
     fn url_or_path() {

@@ -26,7 +26,7 @@ mod policy;
 mod shared;
 mod state;
 
-pub use self::policy::CachePolicy;
+pub use self::policy::{CachePolicy, cache_control_max_age};
 #[cfg(feature = "critical-section")]
 pub use self::shared::SharedCache;
 pub use self::state::{CacheCounters, FetchOutcome, FetchTicket, Freshness, JwksCache, Remembered};

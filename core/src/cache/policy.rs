@@ -78,3 +78,57 @@ impl Default for CachePolicy {
         Self::DEFAULT
     }
 }
+
+/// The `max-age` directive of a `Cache-Control` header value, in seconds: the one reading of
+/// that header every HTTP adapter shares.
+///
+/// Directive names are case-insensitive and the value may be quoted; a value too large for
+/// `u64` saturates (the cache clamps it anyway). `s-maxage` is not `max-age`, and a value
+/// that is not all digits is no directive at all.
+///
+/// ```
+/// use jwtgate::cache_control_max_age as max_age;
+/// assert_eq!(max_age(b"public, max-age=600, stale-while-revalidate=30"), Some(600));
+/// assert_eq!(max_age(b"no-store"), None);
+/// ```
+pub fn cache_control_max_age(value: &[u8]) -> Option<u64> {
+    value.split(|&b| b == b',').find_map(|directive| {
+        let eq = directive.iter().position(|&b| b == b'=')?;
+        let (name, value) = (directive.get(..eq)?, directive.get(eq + 1..)?);
+        if !name.trim_ascii().eq_ignore_ascii_case(b"max-age") {
+            return None;
+        }
+        let value = value.trim_ascii();
+        let value = value
+            .strip_prefix(b"\"")
+            .and_then(|v| v.strip_suffix(b"\""))
+            .unwrap_or(value);
+        if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        Some(value.iter().fold(0u64, |n, &d| {
+            n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+        }))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cache_control_max_age as max_age;
+
+    #[test]
+    fn max_age_directives() {
+        assert_eq!(max_age(b"max-age=600"), Some(600));
+        assert_eq!(max_age(b"public, MAX-AGE = 60 "), Some(60));
+        assert_eq!(max_age(b"max-age=\"30\""), Some(30));
+        assert_eq!(max_age(b"s-maxage=10, max-age=20"), Some(20));
+        assert_eq!(max_age(b"no-cache, max-age=0"), Some(0));
+        assert_eq!(max_age(b"max-age=99999999999999999999999"), Some(u64::MAX));
+        assert_eq!(max_age(b"max-age=-1"), None);
+        assert_eq!(max_age(b"max-age=1e3"), None);
+        assert_eq!(max_age(b"max-age="), None);
+        assert_eq!(max_age(b"max-age=\""), None);
+        assert_eq!(max_age(b"s-maxage=10"), None);
+        assert_eq!(max_age(b""), None);
+    }
+}
