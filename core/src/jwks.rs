@@ -224,12 +224,7 @@ impl<'k> KeyRef<'k> {
     #[cfg(feature = "_test-hooks")]
     #[doc(hidden)]
     pub fn __has_own_table(&self) -> bool {
-        use crate::es256::sealed::Table as _;
-        match self.table {
-            TableRef::None => true,
-            TableRef::Small(t) => t.is_for(self.key.es256_key()),
-            TableRef::Large(t) => t.is_for(self.key.es256_key()),
-        }
+        self.table.is_for(self.key.es256_key())
     }
 
     /// Checks a raw ES256 `r || s` signature over `message` with this key and its table.

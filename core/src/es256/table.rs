@@ -12,6 +12,7 @@ use jwtgate_p256_table::{Affine, FieldElement};
 use super::comb;
 use super::ecdsa::verify_with;
 use super::key::Es256Key;
+use super::point::Jacobian;
 use crate::Error;
 
 /// Per-key precomputation for ES256 verification, stored in each key slot of a
@@ -54,19 +55,34 @@ pub(crate) mod sealed {
     }
 }
 
-/// A table as the signature check sees it.
+/// A table as the signature check sees it: a built comb, or none.
+///
+/// The comb is a trait object so that only the table types a program names reach its
+/// binary: a firmware with [`NoTable`] slots links neither the combs' code nor the base-point
+/// tables they read (151 KB for [`LargeTable`]'s, 30 KB for [`SmallTable`]'s), which a
+/// `match` over every table type would keep alive.
 #[allow(unreachable_pub)] // public to jwtgate's own tests (`__testing`)
-#[derive(Clone, Copy, Debug)]
-pub enum TableRef<'t> {
-    /// No precomputation.
-    None,
-    /// A [`SmallTable`].
-    Small(&'t SmallTable),
-    /// A [`LargeTable`].
-    Large(&'t LargeTable),
+#[derive(Clone, Copy)]
+pub struct TableRef<'t>(Option<&'t dyn Comb>);
+
+/// A per-key comb, as the signature check uses it.
+trait Comb {
+    /// Whether the comb was built for `key`.
+    fn is_for(&self, key: &Es256Key) -> bool;
+    /// `u1 * G + u2 * Q` for the comb's key `Q`.
+    fn mul(&self, u1: &[u8; 32], u2: &[u8; 32]) -> Jacobian;
 }
 
 impl TableRef<'_> {
+    /// No precomputation.
+    pub(crate) const NONE: TableRef<'static> = TableRef(None);
+
+    /// Whether the table holds `key`'s precomputation (no table always does).
+    #[cfg(feature = "_test-hooks")]
+    pub(crate) fn is_for(self, key: &Es256Key) -> bool {
+        self.0.is_none_or(|comb| comb.is_for(key))
+    }
+
     /// Checks a raw `r || s` signature over `message` with `key`, using the table when it was
     /// built for `key` and the table-free path otherwise.
     pub(crate) fn verify(
@@ -75,16 +91,22 @@ impl TableRef<'_> {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), Error> {
-        use sealed::Table as _;
-        match self {
-            TableRef::Small(t) if t.is_for(key) => verify_with(message, signature, |u1, u2| {
-                comb::mul_small(u1, u2, &t.rows)
-            }),
-            TableRef::Large(t) if t.is_for(key) => verify_with(message, signature, |u1, u2| {
-                comb::mul_large(u1, u2, &t.rows)
-            }),
+        match self.0 {
+            Some(comb) if comb.is_for(key) => {
+                verify_with(message, signature, |u1, u2| comb.mul(u1, u2))
+            }
             _ => key.verify(message, signature),
         }
+    }
+}
+
+impl fmt::Debug for TableRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "TableRef(comb)"
+        } else {
+            "TableRef(none)"
+        })
     }
 }
 
@@ -104,7 +126,7 @@ impl sealed::Table for NoTable {
         true
     }
     fn table_ref(&self) -> TableRef<'_> {
-        TableRef::None
+        TableRef::NONE
     }
     fn detach(&self) -> NoTable {
         NoTable
@@ -138,10 +160,9 @@ fn build<const E: usize>(rows: &mut [[Affine; E]], key: &Es256Key, shift: usize)
 }
 
 /// Declares a per-key comb table: `$entries` points per row, `$rows` rows built with `$shift`
-/// doublings between them, checked through `TableRef::$variant`. The two tables differ only
-/// there.
+/// doublings between them, multiplied with `comb::$mul`. The two tables differ only there.
 macro_rules! comb_table {
-    ($(#[$doc:meta])* $name:ident, $entries:literal, $rows:literal, $shift:literal, $variant:ident) => {
+    ($(#[$doc:meta])* $name:ident, $entries:literal, $rows:literal, $shift:literal, $mul:ident) => {
         $(#[$doc])*
         pub struct $name {
             pub(super) rows: [[Affine; $entries]; $rows],
@@ -167,6 +188,15 @@ macro_rules! comb_table {
 
         impl KeyTable for $name {}
 
+        impl Comb for $name {
+            fn is_for(&self, key: &Es256Key) -> bool {
+                built_for(&self.rows, key)
+            }
+            fn mul(&self, u1: &[u8; 32], u2: &[u8; 32]) -> Jacobian {
+                comb::$mul(u1, u2, &self.rows)
+            }
+        }
+
         impl sealed::Table for $name {
             const EMPTY: Self = $name {
                 rows: [[ZERO_POINT; $entries]; $rows],
@@ -181,7 +211,7 @@ macro_rules! comb_table {
                 built_for(&self.rows, key)
             }
             fn table_ref(&self) -> TableRef<'_> {
-                TableRef::$variant(self)
+                TableRef(Some(self))
             }
             fn detach(&self) -> NoTable {
                 NoTable
@@ -192,12 +222,12 @@ macro_rules! comb_table {
 
 comb_table!(
     /// An 8,704-byte (8.5 KiB) comb per key: about 1.35x the work of [`LargeTable`].
-    SmallTable, 8, 17, 16, Small
+    SmallTable, 8, 17, 16, mul_small
 );
 
 comb_table!(
     /// An 88,064-byte (86 KiB) comb per key: the fastest verification, for servers.
-    LargeTable, 32, 43, 6, Large
+    LargeTable, 32, 43, 6, mul_large
 );
 
 /// A pointer to a table kept outside its key slot, supplied by an adapter (the std adapter's
@@ -242,7 +272,7 @@ impl<P: TablePtr> sealed::Table for Boxed<P> {
     fn table_ref(&self) -> TableRef<'_> {
         self.0
             .as_ref()
-            .map_or(TableRef::None, |t| t.get().table_ref())
+            .map_or(TableRef::NONE, |t| t.get().table_ref())
     }
 
     fn detach(&self) -> Self {
