@@ -12,13 +12,11 @@
 
 use core::hint::black_box;
 use core::mem::size_of;
-use core::ptr;
 
-use cortex_m::peripheral::SYST;
-use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m_rt::entry;
-use cortex_m_semihosting::{debug, hprintln};
+use cortex_m_semihosting::hprintln;
 use jwtgate::{CachePolicy, Error, FetchOutcome, KeySet, Policy, SharedCache, UntrustedToken};
+use jwtgate_qemu_harness::{count_instructions, exit, fail, measure_stack, start_systick};
 
 /// The key set's per-key ES256 table: chosen by the `table-*` features.
 #[cfg(not(any(feature = "table-small", feature = "table-large")))]
@@ -44,13 +42,6 @@ static CACHE: SharedCache<4> = SharedCache::new(CachePolicy::DEFAULT);
 /// Inside the token's validity window (`exp` is 1_300_819_380).
 const NOW: u64 = 1_300_819_000;
 
-/// Bytes painted below the stack pointer before a verify; far more than one verify needs.
-const PAINT_BYTES: usize = 64 * 1024;
-const PAINT: u32 = 0xC5C5_C5C5;
-
-/// SysTick reload: the full 24 bits.
-const SYST_RELOAD: u32 = 0x00FF_FFFF;
-
 /// What one verify returned, reduced to plain data so the optimiser must compute it.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Outcome {
@@ -75,46 +66,6 @@ fn verify_once(token: &[u8], keys: &KeySet<4, Table>, policy: &Policy<'_>, now: 
     }
 }
 
-/// Fills `PAINT_BYTES` below this function's own stack pointer with `PAINT` and returns the
-/// painted range `(low, high)`. Nothing below the stack pointer is live (no interrupts run).
-#[inline(never)]
-fn paint_stack() -> (usize, usize) {
-    let sp = cortex_m::register::msp::read() as usize;
-    let high = (sp - 64) & !3; // stay clear of this frame
-    let low = high - PAINT_BYTES;
-    let mut p = low;
-    while p < high {
-        // SAFETY: `[low, high)` is RAM below the current stack pointer, unused by anyone.
-        unsafe { ptr::write_volatile(p as *mut u32, PAINT) };
-        p += 4;
-    }
-    (low, high)
-}
-
-/// The lowest address in `[low, high)` whose painted word was overwritten, or `high`.
-#[inline(never)]
-fn lowest_touched(low: usize, high: usize) -> usize {
-    let mut p = low;
-    while p < high {
-        // SAFETY: reads RAM that `paint_stack` painted; the deepest frames are long gone.
-        if unsafe { ptr::read_volatile(p as *const u32) } != PAINT {
-            return p;
-        }
-        p += 4;
-    }
-    high
-}
-
-/// SysTick on the reference clock (1 MHz on MPS2): with `-icount shift=0` one tick is 1000
-/// instructions. Waits for the first reload so the first reading is meaningful.
-fn start_systick(syst: &mut SYST) {
-    syst.set_clock_source(SystClkSource::External);
-    syst.set_reload(SYST_RELOAD);
-    syst.clear_current();
-    syst.enable_counter();
-    while SYST::get_current() == 0 {}
-}
-
 #[entry]
 fn main() -> ! {
     let Some(mut cp) = cortex_m::Peripherals::take() else {
@@ -123,17 +74,16 @@ fn main() -> ! {
     start_systick(&mut cp.SYST);
 
     let mut keys = KeySet::<4, Table>::new();
-    let t0 = SYST::get_current();
-    match keys.load(black_box(JWKS)) {
+    let (loaded, load_instructions) = count_instructions(|| keys.load(black_box(JWKS)));
+    match loaded {
         Ok(report) => hprintln!("jwks: loaded, {:?}", report),
         Err(e) => fail_with("jwks load", e),
     }
-    let t1 = SYST::get_current();
     hprintln!(
         "load (table {} B per key, built here): ~{} instructions",
         // The table lives in its key slot: its size is the per-key cost.
         size_of::<Table>(),
-        u64::from(t0.wrapping_sub(t1) & SYST_RELOAD) * 1000
+        load_instructions
     );
     let policy = Policy::new().issuer("joe");
 
@@ -147,21 +97,14 @@ fn main() -> ! {
     );
 
     // 1. The genuine token, with the stack painted and SysTick running.
-    let (low, high) = paint_stack();
-    let sp_before = cortex_m::register::msp::read() as usize;
-    let t0 = SYST::get_current();
-    let good = black_box(verify_once(TOKEN, &keys, &policy, NOW));
-    let t1 = SYST::get_current();
-    let touched = lowest_touched(low, high);
-    let ticks = t0.wrapping_sub(t1) & SYST_RELOAD;
-    let stack = sp_before.saturating_sub(touched);
+    let ((good, instructions), stack) =
+        measure_stack(|| count_instructions(|| black_box(verify_once(TOKEN, &keys, &policy, NOW))));
     hprintln!("valid token:    {:?}", good);
-    hprintln!("stack, one verify (incl. 1024-byte buf): {} bytes", stack);
     hprintln!(
-        "time, one verify: {} SysTick ticks at 1 MHz = ~{} instructions",
-        ticks,
-        u64::from(ticks) * 1000
+        "stack, one verify (incl. 1024-byte buf): {} bytes",
+        stack.unwrap_or(0)
     );
+    hprintln!("time, one verify: ~{} instructions", instructions);
 
     // 2. The same token with one signature character changed.
     let mut tampered = [0u8; TOKEN.len()];
@@ -238,11 +181,8 @@ fn main() -> ! {
         hprintln!("FAIL: the tampered token did not fail with SignatureInvalid");
         ok = false;
     }
-    if touched == high || touched == low {
-        hprintln!(
-            "FAIL: stack measurement out of range (window {} bytes)",
-            PAINT_BYTES
-        );
+    if stack.is_none() {
+        hprintln!("FAIL: stack measurement out of range");
         ok = false;
     }
     if ok {
@@ -251,31 +191,7 @@ fn main() -> ! {
     exit(ok)
 }
 
-/// Ends the QEMU run: exit code 0 if `ok`, non-zero otherwise.
-fn exit(ok: bool) -> ! {
-    debug::exit(if ok {
-        debug::EXIT_SUCCESS
-    } else {
-        debug::EXIT_FAILURE
-    });
-    // Only reached without a semihosting host (real hardware, no debugger).
-    loop {
-        cortex_m::asm::wfi();
-    }
-}
-
 fn fail_with(what: &str, e: Error) -> ! {
     hprintln!("FAIL: {}: {:?} ({})", what, e, e.code());
-    exit(false)
-}
-
-fn fail(what: &str) -> ! {
-    hprintln!("FAIL: {}", what);
-    exit(false)
-}
-
-#[panic_handler]
-fn panic(info: &core::panic::PanicInfo) -> ! {
-    hprintln!("PANIC: {}", info);
     exit(false)
 }

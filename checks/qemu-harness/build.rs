@@ -1,4 +1,5 @@
-//! Puts `memory.x` where cortex-m-rt's `link.x` looks for it.
+//! Puts `memory.x` where cortex-m-rt's `link.x` looks for it, for every firmware that
+//! depends on this crate.
 
 use std::{env, fs, path::PathBuf};
 
