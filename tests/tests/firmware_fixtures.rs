@@ -48,10 +48,6 @@ fn fixtures() -> Vec<(&'static str, String)> {
     let ok = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nCache-Control: public, max-age=300\r\n";
     vec![
         ("jwks-a.chunked.http", chunked(ok, &set_a, &[1, 255, 7, 300])),
-        (
-            "jwks-a.length.http",
-            format!("{ok}Content-Length: {}\r\n\r\n{set_a}", set_a.len()),
-        ),
         ("jwks-b.chunked.http", chunked(ok, &set_b, &[512, 2])),
         (
             "503.http",

@@ -41,7 +41,6 @@ const NOW: u64 = 1_800_000_000;
 
 /// The recorded exchanges (made by `tests/tests/firmware_fixtures.rs`).
 const JWKS_A_CHUNKED: &[u8] = include_bytes!("../fixtures/jwks-a.chunked.http");
-const JWKS_A_LENGTH: &[u8] = include_bytes!("../fixtures/jwks-a.length.http");
 const JWKS_B_CHUNKED: &[u8] = include_bytes!("../fixtures/jwks-b.chunked.http");
 const UNAVAILABLE: &[u8] = include_bytes!("../fixtures/503.http");
 const REDIRECT: &[u8] = include_bytes!("../fixtures/302.http");
@@ -303,15 +302,8 @@ fn main() -> ! {
     );
 
     hprintln!("-- recovery, then rotation (set B drops gw-1, adds gw-5)");
-    gw.issuer.set(Issuer::Answers(JWKS_A_LENGTH));
-    gw.step(
-        "issuer back (Content-Length)",
-        3_910,
-        TOKEN_GW1,
-        "operator-1",
-        Ok(()),
-        6,
-    );
+    gw.issuer.set(Issuer::Answers(JWKS_A_CHUNKED));
+    gw.step("issuer back", 3_910, TOKEN_GW1, "operator-1", Ok(()), 6);
     gw.issuer.set(Issuer::Answers(JWKS_B_CHUNKED));
     gw.step(
         "unknown kid gw-5: one refetch",
