@@ -48,7 +48,7 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Modules: [`http`] (the request and the sans-IO response reader), [`fetch`] (one GET over
+//! Modules: [`http`] (the request and the sans-IO response reader), [`mod@fetch`] (one GET over
 //! an `embedded-io` stream, blocking or async, and the driver's fetch closures).
 
 #![no_std]
