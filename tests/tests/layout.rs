@@ -7,7 +7,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The crates whose modules are checked, relative to the workspace root.
-const CRATES: &[&str] = &["core/src", "adapters/std/src", "adapters/cli/src"];
+const CRATES: &[&str] = &[
+    "core/src",
+    "adapters/std/src",
+    "adapters/cli/src",
+    "adapters/embedded/src",
+];
 
 /// A module's path inside its crate: `[]` for the root, `["cache", "driver"]`...
 type ModPath = Vec<String>;
