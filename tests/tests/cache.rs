@@ -636,3 +636,71 @@ fn a_set_loaded_off_the_cache_installs_like_a_completed_fetch() {
     assert_eq!(h.step(T0 + 602, Some("b")), ready("b"));
     assert_eq!(h.cache.counters().fetches_failed, 1);
 }
+
+#[test]
+fn a_restored_set_ages_from_its_stored_fetch_time() {
+    let doc = set(&[("a", 1)]);
+    let doc = doc.as_bytes();
+    // Stored by another instance 100 s ago: fresh until T0 + 600, served without a fetch.
+    let mut h = Harness::new(CachePolicy::DEFAULT);
+    assert_eq!(h.cache.restore(T0 + 100, T0, doc, None), Ok(true));
+    assert_eq!(h.cache.fresh_until(), Some(T0 + 600));
+    assert_eq!(h.step(T0 + 100, Some("a")), ready("a"));
+    assert_eq!(
+        h.step(T0 + 600, Some("a")),
+        S::Fetch,
+        "ttl from the stored time"
+    );
+    h.complete(T0 + 600, &[], FetchOutcome::Failed).unwrap_err();
+    assert_eq!(h.step(T0 + 601, Some("a")), stale("a"));
+    let c = h.cache.counters();
+    assert_eq!((c.fetches_ok, c.fetches_failed, c.stale_serves), (0, 1, 1));
+
+    // Its max-age is honoured under this cache's policy, from the stored time.
+    let mut h = Harness::new(CachePolicy::DEFAULT);
+    assert_eq!(h.cache.restore(T0 + 10, T0, doc, Some(120)), Ok(true));
+    assert_eq!(h.cache.fresh_until(), Some(T0 + 120));
+
+    // Past ttl + stale_if_error it is not installed: the cache stays cold and fetches.
+    let mut h = Harness::new(CachePolicy::DEFAULT);
+    assert_eq!(h.cache.restore(T0 + 4_200, T0, doc, None), Ok(false));
+    assert_eq!(h.cache.restore(T0 + 4_199, T0, doc, None), Ok(true));
+    assert_eq!(
+        h.step(T0 + 4_199, Some("a")),
+        S::Fetch,
+        "stale: refreshed first"
+    );
+    h.complete(T0 + 4_199, &[], FetchOutcome::Failed)
+        .unwrap_err();
+    assert_eq!(h.step(T0 + 4_199, Some("a")), stale("a"));
+    assert_eq!(
+        h.step(T0 + 4_200, Some("a")),
+        S::Fail(Error::JwksFetchFailed)
+    );
+    let mut h = Harness::new(CachePolicy::DEFAULT);
+    assert_eq!(h.cache.restore(T0 + 4_200, T0, doc, None), Ok(false));
+    assert_eq!(h.cache.freshness(T0 + 4_200), Freshness::Cold);
+
+    // A fetch time in the future is not believed; garbage is an error and installs nothing.
+    assert_eq!(h.cache.restore(T0, T0 + 1, doc, None), Ok(false));
+    assert_eq!(
+        h.cache.restore(T0, T0, b"{\"keys\":", None),
+        Err(Error::JwksInvalid)
+    );
+    assert_eq!(h.cache.freshness(T0), Freshness::Cold);
+
+    // Never older than what is held: a fetched set wins over a stored copy of an older one.
+    let mut h = Harness::warm(CachePolicy::DEFAULT, T0 + 50);
+    let other = set(&[("z", 9)]);
+    assert_eq!(
+        h.cache.restore(T0 + 60, T0, other.as_bytes(), None),
+        Ok(false)
+    );
+    assert_eq!(h.step(T0 + 60, Some("a")), ready("a"));
+    assert_eq!(
+        h.cache.restore(T0 + 60, T0 + 55, other.as_bytes(), None),
+        Ok(true)
+    );
+    assert_eq!(h.step(T0 + 60, Some("z")), ready("z"));
+    assert_eq!(h.cache.counters().fetches_ok, 1);
+}

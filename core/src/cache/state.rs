@@ -461,6 +461,37 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
         self.settle(now, result)
     }
 
+    /// Installs a JWK Set that the caller stored itself after an earlier fetch at
+    /// `fetched_at` (a Worker's isolates share one store), so a cold instance starts warm
+    /// without pretending the set was fetched just now: its ttl (from `max_age` as fetched,
+    /// under this cache's policy) and stale-if-error run from `fetched_at`. Counts no fetch
+    /// and leaves tickets and cooldowns alone: a stale restored set is refreshed on the next
+    /// lookup like any stale set.
+    ///
+    /// Installs only a set that is still servable at `now` and fresher than the one held;
+    /// a `fetched_at` later than `now` is not believed. Returns whether it installed.
+    ///
+    /// # Errors
+    /// [`Error::JwksInvalid`] if `document` is not a JWK Set; the held keys are kept.
+    pub fn restore(
+        &mut self,
+        now: u64,
+        fetched_at: u64,
+        document: &[u8],
+        max_age: Option<u64>,
+    ) -> Result<bool, Error> {
+        let ttl = self.policy.effective_ttl(max_age);
+        let fresh_until = fetched_at.saturating_add(ttl);
+        let servable = now < fresh_until.saturating_add(self.policy.stale_if_error);
+        let fresher = self.fresh_until.is_none_or(|held| held < fresh_until);
+        if fetched_at > now || !servable || !fresher {
+            return Ok(false);
+        }
+        let report = self.keys.load(document)?;
+        self.set_fetched(fetched_at, ttl, report);
+        Ok(true)
+    }
+
     /// A copy of the held keys to load a fetched document into, off any lock (see
     /// [`JwksCache::install`]): tables of keys that stay are reused, so with tables behind a
     /// pointer ([`Boxed`](crate::Boxed)) the copy costs pointers, not tables.
@@ -489,16 +520,12 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
         match result {
             Ok((report, max_age, loaded)) => {
                 let ttl = self.policy.effective_ttl(max_age);
-                self.fresh_until = Some(now.saturating_add(ttl));
-                let ahead = self.policy.refresh_ahead.min(ttl / 2);
-                self.refresh_at = now.saturating_add(ttl - ahead);
+                self.set_fetched(now, ttl, report);
                 self.cooldown_until = 0;
                 self.counters.fetches_ok += 1;
                 if loaded && self.keys.is_empty() {
                     self.counters.empty_sets += 1;
                 }
-                self.counters.keys_skipped += u64::try_from(report.skipped).unwrap_or(u64::MAX);
-                self.counters.keys_overflow += u64::try_from(report.overflow).unwrap_or(u64::MAX);
                 Ok(report)
             }
             Err(e) => {
@@ -508,6 +535,15 @@ impl<const N: usize, T: KeyTable> JwksCache<N, T> {
                 Err(e)
             }
         }
+    }
+
+    /// The held set was fetched at `at` and is fresh for `ttl`.
+    fn set_fetched(&mut self, at: u64, ttl: u64, report: LoadReport) {
+        self.fresh_until = Some(at.saturating_add(ttl));
+        let ahead = self.policy.refresh_ahead.min(ttl / 2);
+        self.refresh_at = at.saturating_add(ttl - ahead);
+        self.counters.keys_skipped += u64::try_from(report.skipped).unwrap_or(u64::MAX);
+        self.counters.keys_overflow += u64::try_from(report.overflow).unwrap_or(u64::MAX);
     }
 
     /// What the last failed fetch means for a request that cannot be served.
