@@ -399,8 +399,7 @@ async fn read_document(mut response: Response) -> (Vec<u8>, FetchOutcome) {
         return (Vec::new(), FetchOutcome::Failed);
     }
     let max_age = header(response.headers(), "cache-control")
-        .as_deref()
-        .and_then(jwtgate::cache_control_max_age);
+        .and_then(|value| jwtgate::cache_control_max_age(value.as_bytes()));
     match read_bounded(&mut response, MAX_DOCUMENT).await {
         Ok(body) => {
             let len = body.len();
