@@ -37,7 +37,10 @@ pub fn count_instructions<R>(f: impl FnOnce() -> R) -> (R, u64) {
     let t0 = SYST::get_current();
     let r = f();
     let t1 = SYST::get_current();
-    (r, u64::from(t0.wrapping_sub(t1) & SYST_RELOAD) * INSTRUCTIONS_PER_TICK)
+    (
+        r,
+        u64::from(t0.wrapping_sub(t1) & SYST_RELOAD) * INSTRUCTIONS_PER_TICK,
+    )
 }
 
 /// Bytes painted below the stack pointer; far more than any measured call needs.
