@@ -12,6 +12,11 @@ pub enum Algorithm {
     Es256,
     /// HMAC-SHA-256 with an explicitly configured secret (RFC 7518 §3.2).
     Hs256,
+    /// Ed25519 (RFC 8037), with the `eddsa` feature.
+    EdDsa,
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518 §3.3), 2048-4096-bit keys, with the `rs256`
+    /// feature.
+    Rs256,
 }
 
 impl Algorithm {
@@ -20,6 +25,8 @@ impl Algorithm {
         match self {
             Algorithm::Es256 => "ES256",
             Algorithm::Hs256 => "HS256",
+            Algorithm::EdDsa => "EdDSA",
+            Algorithm::Rs256 => "RS256",
         }
     }
 
@@ -28,10 +35,25 @@ impl Algorithm {
         !matches!(self, Algorithm::Hs256)
     }
 
+    /// Whether this build can verify it (EdDSA and RS256 are features).
+    pub const fn is_built_in(self) -> bool {
+        match self {
+            Algorithm::Es256 | Algorithm::Hs256 => true,
+            Algorithm::EdDsa => cfg!(feature = "eddsa"),
+            Algorithm::Rs256 => cfg!(feature = "rs256"),
+        }
+    }
+
+    /// Every algorithm jwtgate knows, built in or not.
+    pub const ALL: [Algorithm; 4] = [
+        Algorithm::Es256,
+        Algorithm::Hs256,
+        Algorithm::EdDsa,
+        Algorithm::Rs256,
+    ];
+
     /// Looks up an `alg` value. Exact and case-sensitive: `"es256"` and `"none"` are `None`.
     pub fn from_name(name: JsonStr<'_>) -> Option<Algorithm> {
-        [Algorithm::Es256, Algorithm::Hs256]
-            .into_iter()
-            .find(|a| name.eq_str(a.name()))
+        Algorithm::ALL.into_iter().find(|a| name.eq_str(a.name()))
     }
 }

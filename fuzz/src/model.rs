@@ -503,7 +503,7 @@ impl MPolicy {
     pub fn to_policy(&self) -> jwtgate::Policy<'_> {
         let mut p = jwtgate::Policy::new()
             .leeway(self.leeway)
-            .es256(self.es256)
+            .allow(jwtgate::Algorithm::Es256, self.es256)
             .max_depth(self.max_depth);
         if let Some(i) = &self.iss {
             p = p.issuer(i);
