@@ -13,7 +13,10 @@ const NOW: u64 = 1_800_000_000;
 
 /// `kid` `gw-<n>` is signed by `signing_key(40 + n)`.
 fn key(n: u8) -> String {
-    jwk(&signing_key(40 + n), &format!(r#""kid":"gw-{n}","alg":"ES256","use":"sig""#))
+    jwk(
+        &signing_key(40 + n),
+        &format!(r#""kid":"gw-{n}","alg":"ES256","use":"sig""#),
+    )
 }
 
 fn token(n: u8) -> String {
@@ -65,7 +68,8 @@ fn fixtures() -> Vec<(&'static str, String)> {
 
 #[test]
 fn firmware_fixtures_are_current() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../adapters/embedded/firmware/fixtures");
+    let dir =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../adapters/embedded/firmware/fixtures");
     let bless = std::env::var_os("JWTGATE_BLESS").is_some();
     for (name, content) in fixtures() {
         let path = dir.join(name);
@@ -73,7 +77,10 @@ fn firmware_fixtures_are_current() {
             fs::write(&path, &content).unwrap();
         } else {
             let committed = fs::read_to_string(&path).unwrap_or_default();
-            assert!(committed == content, "{name} is stale: run `JWTGATE_BLESS=1 cargo test -p jwtgate-tests --test firmware_fixtures`");
+            assert!(
+                committed == content,
+                "{name} is stale: run `JWTGATE_BLESS=1 cargo test -p jwtgate-tests --test firmware_fixtures`"
+            );
         }
     }
 }

@@ -7,9 +7,17 @@ use jwtgate::{Algorithm, JwksCache, Key, KeySet};
 /// JwksCache<N> adds at most 232".
 #[test]
 fn static_sizes_match_the_readme() {
-    let slot = if Algorithm::Rs256.is_built_in() { 1136 } else { 160 };
+    let slot = if Algorithm::Rs256.is_built_in() {
+        1136
+    } else {
+        160
+    };
     println!("Key is {} bytes", size_of::<Key>());
-    assert!(size_of::<Key>() <= slot, "Key is {} bytes", size_of::<Key>());
+    assert!(
+        size_of::<Key>() <= slot,
+        "Key is {} bytes",
+        size_of::<Key>()
+    );
     for (n, set, cache) in [
         (1, size_of::<KeySet<1>>(), size_of::<JwksCache<1>>()),
         (4, size_of::<KeySet<4>>(), size_of::<JwksCache<4>>()),

@@ -995,7 +995,11 @@ fn unsupported_or_disabled_alg_is_alg_not_allowed() {
     // reject anyway; the point is that no ES256 key is ever tried.
     for alg in ["EdDSA", "RS256"] {
         let header = format!(r#"{{"alg":"{alg}","kid":"k1"}}"#);
-        assert_eq!(verdict(&token(&header, &p)), Err(Error::KeyNotFound), "{alg}");
+        assert_eq!(
+            verdict(&token(&header, &p)),
+            Err(Error::KeyNotFound),
+            "{alg}"
+        );
         // Switched off in the policy: not allowed.
         let off = Policy::new()
             .allow(jwtgate::Algorithm::EdDsa, false)
@@ -2055,7 +2059,12 @@ fn hs256_macced_with_the_public_key_is_rejected() {
                 "{what}, HS256 enabled, {header}"
             );
             assert_eq!(
-                verdict_with(&t, &keys, &enabled.allow(jwtgate::Algorithm::Es256, false), NOW),
+                verdict_with(
+                    &t,
+                    &keys,
+                    &enabled.allow(jwtgate::Algorithm::Es256, false),
+                    NOW
+                ),
                 Err(Error::SignatureInvalid),
                 "{what}, HS256 only, {header}"
             );

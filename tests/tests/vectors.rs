@@ -155,7 +155,10 @@ fn rfc7515_a3_through_es256_key_directly() {
         .and_then(Value::as_array)
         .and_then(|a| a.iter().next())
         .expect("one JWK");
-    assert_eq!(json::parse_jwk(first).expect("usable").es256_key(), Some(&key));
+    assert_eq!(
+        json::parse_jwk(first).expect("usable").es256_key(),
+        Some(&key)
+    );
 }
 
 #[test]
@@ -202,7 +205,12 @@ fn rfc7515_a1_hs256_verifies_with_the_secret() {
     );
     // An HS256-only verifier (ES256 disabled) accepts it too.
     assert_eq!(
-        check(A1_TOKEN, &keys, &policy.allow(Algorithm::Es256, false), RFC_EXP - 1),
+        check(
+            A1_TOKEN,
+            &keys,
+            &policy.allow(Algorithm::Es256, false),
+            RFC_EXP - 1
+        ),
         Ok(())
     );
 }

@@ -55,7 +55,9 @@ impl RsaKey {
             return Err(Unusable::BadRsaExponent);
         }
         let bits = match n.first() {
-            Some(&top) if top != 0 => n.len() * 8 - usize::try_from(top.leading_zeros()).unwrap_or(8),
+            Some(&top) if top != 0 => {
+                n.len() * 8 - usize::try_from(top.leading_zeros()).unwrap_or(8)
+            }
             _ => return Err(Unusable::BadRsaModulus),
         };
         if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {

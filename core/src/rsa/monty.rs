@@ -75,7 +75,9 @@ impl Modulus {
         // Newton's iteration for n0^-1 mod 2^LIMB_BITS: each step doubles the correct bits.
         let mut inv: Limb = 1;
         for _ in 0..LIMB_BITS.trailing_zeros() {
-            inv = inv.wrapping_mul(2u32.into()).wrapping_sub(n0.wrapping_mul(inv).wrapping_mul(inv));
+            inv = inv
+                .wrapping_mul(2u32.into())
+                .wrapping_sub(n0.wrapping_mul(inv).wrapping_mul(inv));
         }
         let mut m = Modulus {
             n,
@@ -161,7 +163,10 @@ impl Modulus {
         }
         let mut carry = 0;
         for (i, &ai) in a.iter().enumerate() {
-            let Some([lo, hi]) = t.get_mut(2 * i..2 * i + 2).and_then(|p| <&mut [Limb; 2]>::try_from(p).ok()) else {
+            let Some([lo, hi]) = t
+                .get_mut(2 * i..2 * i + 2)
+                .and_then(|p| <&mut [Limb; 2]>::try_from(p).ok())
+            else {
                 break;
             };
             let (l, h) = mac(ai, ai, *lo, carry);
@@ -182,7 +187,11 @@ impl Modulus {
             let Some(window) = t.get_mut(i..) else {
                 break;
             };
-            let u = window.first().copied().unwrap_or(0).wrapping_mul(self.n0inv);
+            let u = window
+                .first()
+                .copied()
+                .unwrap_or(0)
+                .wrapping_mul(self.n0inv);
             let mut carry = 0;
             for (tj, &nj) in window.iter_mut().zip(n) {
                 (*tj, carry) = mac(u, nj, *tj, carry);
