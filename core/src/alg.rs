@@ -57,3 +57,26 @@ impl Algorithm {
         Algorithm::ALL.into_iter().find(|a| name.eq_str(a.name()))
     }
 }
+
+/// A name that is no [`Algorithm`] (see [`Algorithm::from_str`](core::str::FromStr)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnknownAlgorithm;
+
+impl core::fmt::Display for UnknownAlgorithm {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("not one of ES256, HS256, EdDSA, RS256 (case-sensitive)")
+    }
+}
+
+impl core::error::Error for UnknownAlgorithm {}
+
+/// The `alg` name, exactly (for configuration: flags and environment variables).
+impl core::str::FromStr for Algorithm {
+    type Err = UnknownAlgorithm;
+    fn from_str(name: &str) -> Result<Algorithm, UnknownAlgorithm> {
+        Algorithm::ALL
+            .into_iter()
+            .find(|a| a.name() == name)
+            .ok_or(UnknownAlgorithm)
+    }
+}

@@ -30,7 +30,7 @@ mod rsa;
 mod token;
 mod token_cache;
 
-pub use alg::Algorithm;
+pub use alg::{Algorithm, UnknownAlgorithm};
 #[cfg(feature = "critical-section")]
 pub use cache::SharedCache;
 pub use cache::driver;

@@ -137,6 +137,26 @@ impl<'a> Policy<'a> {
         self
     }
 
+    /// Accept exactly the algorithms in `algs` (an allow-list, e.g. from a `--alg` flag):
+    /// every key-set algorithm not listed is turned off, and HS256 too unless listed (it
+    /// still needs [`hs256`](Self::hs256); call this after it).
+    pub const fn only(mut self, algs: &[Algorithm]) -> Self {
+        let mut listed = 0u8;
+        let mut rest = algs;
+        while let Some((alg, tail)) = rest.split_first() {
+            listed |= bit(*alg);
+            rest = tail;
+        }
+        self = self
+            .allow(Algorithm::Es256, listed & bit(Algorithm::Es256) != 0)
+            .allow(Algorithm::EdDsa, listed & bit(Algorithm::EdDsa) != 0)
+            .allow(Algorithm::Rs256, listed & bit(Algorithm::Rs256) != 0);
+        if listed & bit(Algorithm::Hs256) == 0 {
+            self.hs256 = None;
+        }
+        self
+    }
+
     /// Deepest JSON nesting accepted in the header and claims (capped at 64).
     pub const fn max_depth(mut self, depth: u8) -> Self {
         self.max_depth = depth;

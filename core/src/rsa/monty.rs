@@ -23,6 +23,8 @@ pub(crate) type Limb = u32;
 type Wide = u64;
 
 /// Bits per limb.
+// `u32 -> usize` is lossless on every target with these limbs.
+#[allow(clippy::as_conversions)]
 pub(crate) const LIMB_BITS: usize = Limb::BITS as usize;
 /// Bytes per limb.
 pub(crate) const LIMB_BYTES: usize = LIMB_BITS / 8;
