@@ -2403,3 +2403,106 @@ fn token_too_large_for_the_buffer_is_malformed_not_a_panic() {
         );
     }
 }
+
+/// RS256 and EdDSA: each key verifies only tokens of its own type's algorithm (selection is
+/// per algorithm, a kid of another type's key is no match), HS256 is never keyed from RSA or
+/// OKP material, and the JWK rules (`use`, `key_ops`, `alg`) hold for the new types too.
+#[test]
+fn rs256_and_eddsa_keys_verify_only_their_own_algorithm() {
+    use ring::signature::KeyPair as _;
+    let rsa =
+        ring::signature::RsaKeyPair::from_pkcs8(include_bytes!("../../fuzz/keys/rsa2048.pk8.der"))
+            .expect("the test key");
+    let parts: ring::rsa::PublicKeyComponents<Vec<u8>> = rsa.public_key().into();
+    let (n, e) = (b64(&parts.n), b64(&parts.e));
+    let ed = ring::signature::Ed25519KeyPair::from_seed_unchecked(&[7; 32]).expect("seed");
+    let x = b64(ed.public_key().as_ref());
+    let rsa_jwk = |extra: &str| format!(r#"{{"kty":"RSA","n":"{n}","e":"{e}"{extra}}}"#);
+    let okp_jwk = |extra: &str| format!(r#"{{"kty":"OKP","crv":"Ed25519","x":"{x}"{extra}}}"#);
+    let set = load::<8>(&jwks(&[
+        jwk(&signer(), r#""kid":"k1""#),
+        rsa_jwk(r#","kid":"r1""#),
+        okp_jwk(r#","kid":"e1""#),
+    ]));
+    let sign = |header: &str, payload: &str| {
+        let input = format!("{}.{}", b64(header.as_bytes()), b64(payload.as_bytes()));
+        let sig = if header.contains("RS256") {
+            let mut sig = vec![0u8; rsa.public().modulus_len()];
+            rsa.sign(
+                &ring::signature::RSA_PKCS1_SHA256,
+                &ring::rand::SystemRandom::new(),
+                input.as_bytes(),
+                &mut sig,
+            )
+            .expect("signs");
+            sig
+        } else {
+            ed.sign(input.as_bytes()).as_ref().to_vec()
+        };
+        format!("{input}.{}", b64(&sig))
+    };
+    let p = payload();
+    let v = |t: &str| verdict_with(t, &set, &Policy::new(), NOW);
+    assert_eq!(v(&sign(r#"{"alg":"RS256","kid":"r1"}"#, &p)), Ok(()));
+    assert_eq!(v(&sign(r#"{"alg":"EdDSA","kid":"e1"}"#, &p)), Ok(()));
+    // Without a kid: exactly one key of the algorithm fits (the EC key does not count).
+    assert_eq!(v(&sign(r#"{"alg":"RS256"}"#, &p)), Ok(()));
+    assert_eq!(v(&sign(r#"{"alg":"EdDSA"}"#, &p)), Ok(()));
+    // Another type's kid is no key for this algorithm.
+    assert_eq!(
+        v(&sign(r#"{"alg":"RS256","kid":"k1"}"#, &p)),
+        Err(Error::KeyNotFound)
+    );
+    assert_eq!(
+        v(&sign(r#"{"alg":"EdDSA","kid":"r1"}"#, &p)),
+        Err(Error::KeyNotFound)
+    );
+    assert_eq!(
+        v(&token(r#"{"alg":"ES256","kid":"e1"}"#, &p)),
+        Err(Error::KeyNotFound)
+    );
+    // An RS256 signature under an EdDSA header (and the reverse) never verifies.
+    let rs = sign(r#"{"alg":"RS256","kid":"r1"}"#, &p);
+    let (_, rs_sig) = rs.rsplit_once('.').expect("token");
+    let relabelled = format!(
+        "{}.{}.{rs_sig}",
+        b64(br#"{"alg":"EdDSA","kid":"e1"}"#),
+        b64(p.as_bytes())
+    );
+    assert_eq!(v(&relabelled), Err(Error::SignatureInvalid));
+    // HS256 MACed with the RSA modulus or the Ed25519 key as the secret: never accepted.
+    for secret in [parts.n.clone(), ed.public_key().as_ref().to_vec()] {
+        let hs = hs256_token(&secret, r#"{"alg":"HS256","kid":"r1"}"#, &p);
+        assert_eq!(v(&hs), Err(Error::AlgNotAllowed));
+        let other = [0x42u8; 32];
+        let with_secret = Policy::new().hs256(Hs256Secret::new(&other).expect("32"));
+        assert_eq!(
+            verdict_with(&hs, &set, &with_secret, NOW),
+            Err(Error::SignatureInvalid)
+        );
+    }
+    // The allow-list turns them off.
+    let es_only = Policy::new().only(&[jwtgate::Algorithm::Es256]);
+    assert_eq!(
+        verdict_with(
+            &sign(r#"{"alg":"RS256","kid":"r1"}"#, &p),
+            &set,
+            &es_only,
+            NOW
+        ),
+        Err(Error::AlgNotAllowed)
+    );
+    // The JWK rules hold for the new types.
+    for (doc, why) in [
+        (rsa_jwk(r#","use":"enc""#), Unusable::NotForSignatures),
+        (okp_jwk(r#","key_ops":["sign"]"#), Unusable::NoVerifyOp),
+        (rsa_jwk(r#","alg":"ES256""#), Unusable::AlgMismatch),
+        (okp_jwk(r#","alg":"RS256""#), Unusable::AlgMismatch),
+        (okp_jwk(r#","alg":"Ed25519""#), Unusable::AlgMismatch),
+    ] {
+        let set = jwks(&[doc.clone()]);
+        let entries = jwk_entries(set.as_bytes()).expect("a JWK Set");
+        let verdict = &entries[0].1;
+        assert_eq!(verdict.as_ref().err(), Some(&why), "{doc}");
+    }
+}
