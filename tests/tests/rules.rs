@@ -2500,7 +2500,7 @@ fn rs256_and_eddsa_keys_verify_only_their_own_algorithm() {
         (okp_jwk(r#","alg":"RS256""#), Unusable::AlgMismatch),
         (okp_jwk(r#","alg":"Ed25519""#), Unusable::AlgMismatch),
     ] {
-        let set = jwks(&[doc.clone()]);
+        let set = jwks(std::slice::from_ref(&doc));
         let entries = jwk_entries(set.as_bytes()).expect("a JWK Set");
         let verdict = &entries[0].1;
         assert_eq!(verdict.as_ref().err(), Some(&why), "{doc}");
