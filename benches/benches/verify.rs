@@ -116,6 +116,16 @@ fn median(values: &mut [f64]) -> f64 {
 /// Runs every row for `rounds` interleaved rounds; returns (name, median µs, median ratio to
 /// raw aws-lc-rs, allocations per verify).
 fn measure(rows: &mut [Row<'_>], rounds: u64, budget: Duration) -> Vec<(String, f64, f64, f64)> {
+    measure_against(rows, rounds, budget, RAW_AWS_LC)
+}
+
+/// [`measure`] with the ratios taken to the row named `base`.
+fn measure_against(
+    rows: &mut [Row<'_>],
+    rounds: u64,
+    budget: Duration,
+    base: &str,
+) -> Vec<(String, f64, f64, f64)> {
     for row in rows.iter_mut() {
         assert!((row.verify)(), "{} must accept the fixture", row.name);
         row.allocations = allocations_per_call(&mut row.verify);
@@ -129,8 +139,8 @@ fn measure(rows: &mut [Row<'_>], rounds: u64, budget: Duration) -> Vec<(String, 
     }
     let base = rows
         .iter()
-        .position(|r| r.name == RAW_AWS_LC)
-        .expect("raw aws-lc-rs is measured");
+        .position(|r| r.name == base)
+        .expect("the baseline is measured");
     let base_rounds = rows[base].per_round_us.clone();
     rows.iter_mut()
         .map(|row| {
@@ -274,6 +284,11 @@ fn main() {
         for (name, us, ratio, allocs) in measure(&mut rows, rounds, budget) {
             println!("{name}\t{us}\t{ratio}\t{allocs}");
         }
+        for (alg, mut rows, base) in other_rows(&f, Backend::RustCrypto) {
+            for (name, us, ratio, allocs) in measure_against(&mut rows, rounds, budget, base) {
+                println!("{alg}\t{name}\t{us}\t{ratio}\t{allocs}");
+            }
+        }
         return;
     }
     jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER
@@ -355,9 +370,7 @@ fn main() {
                 },
             ),
             row("component: LargeTable signature check", move || {
-                large_key
-                    .verify_es256(&f.signing_input, &f.signature)
-                    .is_ok()
+                large_key.verify(&f.signing_input, &f.signature).is_ok()
             }),
             // `Es256Key::verify` is the table-free path (`NoTable`).
             row("component: NoTable signature check", move || {
@@ -434,6 +447,222 @@ fn main() {
     for line in forged_lines {
         println!("{line}");
     }
+    // RS256-2048 and EdDSA, with jsonwebtoken's RustCrypto rows from the child's output.
+    for (alg, mut rows, base) in other_rows(&f, Backend::AwsLc) {
+        let mut results = measure_against(&mut rows, rounds, budget, base);
+        for line in stdout.lines() {
+            let fields: Vec<&str> = line.split('\t').collect();
+            if let [a, name, us, ratio, allocs] = fields[..]
+                && a == alg
+                && name != base
+            {
+                let parse = |s: &str| s.parse::<f64>().unwrap_or(f64::NAN);
+                results.insert(2, (name.to_owned(), parse(us), parse(ratio), parse(allocs)));
+            }
+        }
+        println!();
+        println!("{alg} verify, the same claims; median of {rounds} interleaved rounds");
+        println!();
+        println!("| verifier | µs/verify | × {base} | allocations/verify |");
+        println!("|---|---:|---:|---:|");
+        for (name, us, ratio, allocs) in &results {
+            println!("| {name} | {us:.1} | {ratio:.2} | {allocs:.0} |");
+        }
+    }
+}
+
+/// jsonwebtoken's crypto backend in this process.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    AwsLc,
+    RustCrypto,
+}
+
+const RAW_RING_RSA: &str = "raw ring RSA-2048 verify (UnparsedPublicKey: ring parses the key per verify)";
+const RAW_AWS_LC_ED25519: &str = "raw aws-lc-rs Ed25519 verify (key parsed once)";
+
+/// The ES256 fixture's claims as an RS256-2048 token (the fuzz crate's RSA-2048 test key)
+/// and as an EdDSA token, with their JWK Sets and raw public keys.
+struct Other {
+    token: String,
+    signing_input: Vec<u8>,
+    signature: Vec<u8>,
+    jwks: String,
+    /// ring's public key bytes: DER RSAPublicKey, or the 32-byte Ed25519 key.
+    public: Vec<u8>,
+}
+
+fn other_fixtures(f: &Fixture) -> (Other, Other) {
+    use base64ct::{Base64UrlUnpadded as B64, Encoding as _};
+    use ring::signature::KeyPair as _;
+    let payload = f.token.split('.').nth(1).expect("payload");
+    let input = |alg: &str| {
+        let header = format!(r#"{{"alg":"{alg}","kid":"{KID}","typ":"JWT"}}"#);
+        format!("{}.{payload}", B64::encode_string(header.as_bytes()))
+    };
+    let rng = ring::rand::SystemRandom::new();
+    let rsa =
+        ring::signature::RsaKeyPair::from_pkcs8(include_bytes!("../../fuzz/keys/rsa2048.pk8.der"))
+            .expect("the test key");
+    let rs_input = input("RS256");
+    let mut rs_sig = vec![0u8; rsa.public().modulus_len()];
+    rsa.sign(
+        &ring::signature::RSA_PKCS1_SHA256,
+        &rng,
+        rs_input.as_bytes(),
+        &mut rs_sig,
+    )
+    .expect("signs");
+    let parts: ring::rsa::PublicKeyComponents<Vec<u8>> = rsa.public_key().into();
+    let rs = Other {
+        token: format!("{rs_input}.{}", B64::encode_string(&rs_sig)),
+        signing_input: rs_input.into_bytes(),
+        signature: rs_sig,
+        jwks: format!(
+            r#"{{"keys":[{{"kty":"RSA","kid":"{KID}","alg":"RS256","use":"sig","n":"{}","e":"{}"}}]}}"#,
+            B64::encode_string(&parts.n),
+            B64::encode_string(&parts.e)
+        ),
+        public: rsa.public_key().as_ref().to_vec(),
+    };
+    let ed = ring::signature::Ed25519KeyPair::from_seed_unchecked(&[0x5a; 32]).expect("seed");
+    let ed_input = input("EdDSA");
+    let ed_sig = ed.sign(ed_input.as_bytes()).as_ref().to_vec();
+    let ed = Other {
+        token: format!("{ed_input}.{}", B64::encode_string(&ed_sig)),
+        signing_input: ed_input.into_bytes(),
+        signature: ed_sig,
+        jwks: format!(
+            r#"{{"keys":[{{"kty":"OKP","crv":"Ed25519","kid":"{KID}","x":"{}"}}]}}"#,
+            B64::encode_string(ed.public_key().as_ref())
+        ),
+        public: ed.public_key().as_ref().to_vec(),
+    };
+    (rs, ed)
+}
+
+/// The RS256 and EdDSA sections: (title, rows, baseline row). Under `Backend::RustCrypto`
+/// (the child process) only jsonwebtoken's rows and the baselines.
+fn other_rows(
+    f: &Fixture,
+    backend: Backend,
+) -> Vec<(&'static str, Vec<Row<'static>>, &'static str)> {
+    let (rs, ed) = other_fixtures(f);
+    let (rs, ed): (&'static Other, &'static Other) =
+        (Box::leak(Box::new(rs)), Box::leak(Box::new(ed)));
+    let policy: &'static Policy<'static> =
+        Box::leak(Box::new(Policy::new().issuer(ISS).audience(AUD)));
+    let jwtgate = |name: &'static str, o: &'static Other| {
+        let mut keys = Box::new(KeySet::<1>::new());
+        keys.load(o.jwks.as_bytes()).expect("the JWK Set loads");
+        let mut buf = vec![0u8; 2048];
+        row(name, move || {
+            UntrustedToken::parse(o.token.as_bytes(), &mut buf)
+                .and_then(|t| t.verify(&keys, policy, NOW))
+                .is_ok_and(|v| v.claims().sub().is_some())
+        })
+    };
+    let jsonwebtoken = |name: &'static str, o: &'static Other, alg: jsonwebtoken::Algorithm| {
+        let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_str(&o.jwks).expect("JWK Set");
+        let key = jsonwebtoken::DecodingKey::from_jwk(&jwks.keys[0]).expect("key");
+        let mut validation = jsonwebtoken::Validation::new(alg);
+        validation.set_issuer(&[ISS]);
+        validation.set_audience(&[AUD]);
+        row(name, move || {
+            jsonwebtoken::decode::<SupabaseClaims>(&o.token, &key, &validation)
+                .is_ok_and(|d| d.claims.role == "authenticated")
+        })
+    };
+    let ring_rsa = row(RAW_RING_RSA, || {
+        ring::signature::UnparsedPublicKey::new(
+            &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+            &rs.public,
+        )
+        .verify(&rs.signing_input, &rs.signature)
+        .is_ok()
+    });
+    let aws_ed = {
+        let key =
+            aws_lc_rs::signature::ParsedPublicKey::new(&aws_lc_rs::signature::ED25519, &ed.public)
+                .expect("key");
+        row(RAW_AWS_LC_ED25519, move || {
+            key.verify_sig(&ed.signing_input, &ed.signature).is_ok()
+        })
+    };
+    if backend == Backend::RustCrypto {
+        return vec![
+            (
+                "RS256-2048",
+                vec![
+                    jsonwebtoken(
+                        "jsonwebtoken 11 + rust_crypto (rsa)",
+                        rs,
+                        jsonwebtoken::Algorithm::RS256,
+                    ),
+                    ring_rsa,
+                ],
+                RAW_RING_RSA,
+            ),
+            (
+                "EdDSA",
+                vec![
+                    jsonwebtoken(
+                        "jsonwebtoken 11 + rust_crypto (ed25519-dalek)",
+                        ed,
+                        jsonwebtoken::Algorithm::EdDSA,
+                    ),
+                    aws_ed,
+                ],
+                RAW_AWS_LC_ED25519,
+            ),
+        ];
+    }
+    let aws_rsa = {
+        let key = aws_lc_rs::signature::ParsedPublicKey::new(
+            &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+            &rs.public,
+        )
+        .expect("key");
+        row(
+            "raw aws-lc-rs RSA-2048 verify (key parsed once)",
+            move || key.verify_sig(&rs.signing_input, &rs.signature).is_ok(),
+        )
+    };
+    let ring_ed = row("raw ring Ed25519 verify", || {
+        ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, &ed.public)
+            .verify(&ed.signing_input, &ed.signature)
+            .is_ok()
+    });
+    vec![
+        (
+            "RS256-2048",
+            vec![
+                jwtgate("jwtgate RS256, full verify", rs),
+                jsonwebtoken(
+                    "jsonwebtoken 11 + aws_lc_rs",
+                    rs,
+                    jsonwebtoken::Algorithm::RS256,
+                ),
+                ring_rsa,
+                aws_rsa,
+            ],
+            RAW_RING_RSA,
+        ),
+        (
+            "EdDSA",
+            vec![
+                jwtgate("jwtgate EdDSA, full verify", ed),
+                jsonwebtoken(
+                    "jsonwebtoken 11 + aws_lc_rs",
+                    ed,
+                    jsonwebtoken::Algorithm::EdDSA,
+                ),
+                aws_ed,
+                ring_ed,
+            ],
+            RAW_AWS_LC_ED25519,
+        ),
+    ]
 }
 
 fn leak(name: String) -> &'static str {

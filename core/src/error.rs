@@ -144,7 +144,8 @@ mod tests {
 pub enum Unusable {
     /// Not a JSON object, or a member of the wrong JSON type.
     Malformed,
-    /// A key type or curve jwtgate does not verify with (RSA today, `oct` always).
+    /// A key type or curve jwtgate does not verify with (`oct` always; `RSA` and `OKP`
+    /// without the `rs256` and `eddsa` features).
     UnsupportedType,
     /// `alg` names an algorithm other than the one this key type verifies.
     AlgMismatch,
@@ -158,6 +159,12 @@ pub enum Unusable {
     NotOnCurve,
     /// The `kid` is longer than [`MAX_KID_LEN`](crate::MAX_KID_LEN).
     KidTooLong,
+    /// An Ed25519 key of small order (it would verify forgeries).
+    WeakKey,
+    /// `n` is not strict base64url of an odd 2048- to 4096-bit modulus without leading zeros.
+    BadRsaModulus,
+    /// `e` is not 65537 (`AQAB`).
+    BadRsaExponent,
 }
 
 impl Unusable {
@@ -172,6 +179,9 @@ impl Unusable {
             Unusable::BadCoordinates => "coordinates are not 32 bytes of strict base64url",
             Unusable::NotOnCurve => "point is not on the curve",
             Unusable::KidTooLong => "kid is too long",
+            Unusable::WeakKey => "Ed25519 key of small order",
+            Unusable::BadRsaModulus => "n is not an odd 2048-4096-bit modulus in minimal form",
+            Unusable::BadRsaExponent => "e is not 65537",
         }
     }
 }

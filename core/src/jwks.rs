@@ -9,7 +9,7 @@ use crate::alg::Algorithm;
 use crate::error::Unusable;
 use crate::es256::{KeyTable, NoTable, TableRef};
 use crate::json::{self, JsonStr, Value};
-use crate::jwk::{Key, parse_jwk};
+use crate::jwk::{Key, Material, parse_jwk};
 
 /// Nesting allowed in a JWK Set document (`{"keys":[{"key_ops":[..]}]}` needs 3).
 const JWKS_MAX_DEPTH: u8 = 16;
@@ -128,10 +128,17 @@ impl<const N: usize, T: KeyTable> KeySet<N, T> {
     /// fingerprint.
     fn settle(&mut self) {
         let keys = &self.keys;
-        let needed_after =
-            |i: usize, t: &T| keys.iter().skip(i + 1).any(|k| t.is_for(k.es256_key()));
+        // Only ES256 keys have tables; the other slots' tables stay as they are.
+        let needed_after = |i: usize, t: &T| {
+            keys.iter()
+                .skip(i + 1)
+                .filter_map(Key::es256_key)
+                .any(|k| t.is_for(k))
+        };
         for (i, key) in keys.iter().enumerate() {
-            let key = key.es256_key();
+            let Some(key) = key.es256_key() else {
+                continue;
+            };
             let Some(spare) = self.tables.get_mut(i..) else {
                 break;
             };
@@ -157,7 +164,20 @@ impl<const N: usize, T: KeyTable> KeySet<N, T> {
             hash.update(kid.len().to_be_bytes());
             hash.update(kid);
             hash.update(key.alg().name());
-            hash.update(key.es256_key().encoded());
+            match key.material() {
+                Material::Es256(k) => hash.update(k.encoded()),
+                #[cfg(feature = "eddsa")]
+                Material::Ed25519(k) => hash.update(k.as_bytes()),
+                #[cfg(feature = "rs256")]
+                Material::Rs256(k) => {
+                    let mut chunk = [0u8; 64];
+                    let mut n = k.modulus_bytes().peekable();
+                    while n.peek().is_some() {
+                        let len = chunk.iter_mut().zip(&mut n).map(|(c, b)| *c = b).count();
+                        hash.update(chunk.get(..len).unwrap_or_default());
+                    }
+                }
+            }
         }
         self.fingerprint = hash.finalize().into();
     }
@@ -224,15 +244,22 @@ impl<'k> KeyRef<'k> {
     #[cfg(feature = "_test-hooks")]
     #[doc(hidden)]
     pub fn __has_own_table(&self) -> bool {
-        self.table.is_for(self.key.es256_key())
+        self.key.es256_key().is_none_or(|k| self.table.is_for(k))
     }
 
-    /// Checks a raw ES256 `r || s` signature over `message` with this key and its table.
+    /// Checks a signature over `message` with this key (and its table, for ES256): raw
+    /// `r || s` for ES256, `R || S` for EdDSA, the modulus's length for RS256.
     ///
     /// # Errors
     /// [`Error::SignatureInvalid`] for any failure, with no detail.
-    pub fn verify_es256(&self, message: &[u8], signature: &[u8]) -> Result<(), Error> {
-        self.table.verify(self.key.es256_key(), message, signature)
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), Error> {
+        match self.key.material() {
+            Material::Es256(key) => self.table.verify(key, message, signature),
+            #[cfg(feature = "eddsa")]
+            Material::Ed25519(key) => key.verify(message, signature),
+            #[cfg(feature = "rs256")]
+            Material::Rs256(key) => key.verify(message, signature),
+        }
     }
 }
 

@@ -17,16 +17,20 @@ mod alg;
 mod b64;
 mod cache;
 mod claims;
+#[cfg(feature = "eddsa")]
+mod eddsa;
 mod error;
 mod es256;
 mod json;
 mod jwk;
 mod jwks;
 mod policy;
+#[cfg(feature = "rs256")]
+mod rsa;
 mod token;
 mod token_cache;
 
-pub use alg::Algorithm;
+pub use alg::{Algorithm, UnknownAlgorithm};
 #[cfg(feature = "critical-section")]
 pub use cache::SharedCache;
 pub use cache::driver;
@@ -35,12 +39,16 @@ pub use cache::{
     cache_control_max_age,
 };
 pub use claims::{Audience, Claims, SupabaseClaims};
+#[cfg(feature = "eddsa")]
+pub use eddsa::Ed25519Key;
 pub use error::{Error, Unusable};
 pub use es256::{Boxed, Es256Key, KeyTable, LargeTable, NoTable, SmallTable, TablePtr};
 pub use json::{Array, JsonStr, Number, Object, Value};
-pub use jwk::{Key, MAX_KID_LEN};
+pub use jwk::{Key, MAX_KID_LEN, Material};
 pub use jwks::{KeyRef, KeyReport, KeySet, LoadReport, Verdict, inspect};
 pub use policy::{HS256_MIN_SECRET_LEN, Hs256Secret, Policy, SecretTooShort};
+#[cfg(feature = "rs256")]
+pub use rsa::{RSA_MAX_BITS, RSA_MIN_BITS, RsaKey};
 pub use token::{UntrustedToken, Verified, verify};
 pub use token_cache::{CacheEpoch, TokenCache, TokenDigest};
 

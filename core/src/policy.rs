@@ -70,7 +70,8 @@ pub struct Policy<'a> {
     issuer: Option<&'a str>,
     audience: Option<&'a str>,
     leeway: u64,
-    es256: bool,
+    /// The key-set algorithms accepted, one bit each (see `bit`).
+    asymmetric: u8,
     hs256: Option<Hs256Secret<'a>>,
     max_depth: u8,
 }
@@ -82,13 +83,16 @@ impl Default for Policy<'_> {
 }
 
 impl<'a> Policy<'a> {
-    /// ES256 only, no issuer or audience check, no leeway, JSON nesting of at most 16.
+    /// Every key-set algorithm built in (ES256, and EdDSA and RS256 with their features), no
+    /// HS256, no issuer or audience check, no leeway, JSON nesting of at most 16.
     pub const fn new() -> Self {
         Policy {
             issuer: None,
             audience: None,
             leeway: 0,
-            es256: true,
+            asymmetric: built_in(Algorithm::Es256)
+                | built_in(Algorithm::EdDsa)
+                | built_in(Algorithm::Rs256),
             hs256: None,
             max_depth: 16,
         }
@@ -118,9 +122,38 @@ impl<'a> Policy<'a> {
         self
     }
 
-    /// Accept ES256 tokens (the default) or not (an HS256-only verifier).
-    pub const fn es256(mut self, enabled: bool) -> Self {
-        self.es256 = enabled;
+    /// Accept tokens of the key-set algorithm `alg` or not (every built-in one is accepted
+    /// by default; `allow(Algorithm::Es256, false)` alone leaves an HS256-only verifier).
+    /// HS256 is enabled by [`hs256`](Self::hs256), never here; an algorithm this build lacks
+    /// stays off.
+    pub const fn allow(mut self, alg: Algorithm, enabled: bool) -> Self {
+        if alg.needs_key_set() {
+            if enabled && alg.is_built_in() {
+                self.asymmetric |= bit(alg);
+            } else {
+                self.asymmetric &= !bit(alg);
+            }
+        }
+        self
+    }
+
+    /// Accept exactly the algorithms in `algs` (an allow-list, e.g. from a `--alg` flag):
+    /// every key-set algorithm not listed is turned off, and HS256 too unless listed (it
+    /// still needs [`hs256`](Self::hs256); call this after it).
+    pub const fn only(mut self, algs: &[Algorithm]) -> Self {
+        let mut listed = 0u8;
+        let mut rest = algs;
+        while let Some((alg, tail)) = rest.split_first() {
+            listed |= bit(*alg);
+            rest = tail;
+        }
+        self = self
+            .allow(Algorithm::Es256, listed & bit(Algorithm::Es256) != 0)
+            .allow(Algorithm::EdDsa, listed & bit(Algorithm::EdDsa) != 0)
+            .allow(Algorithm::Rs256, listed & bit(Algorithm::Rs256) != 0);
+        if listed & bit(Algorithm::Hs256) == 0 {
+            self.hs256 = None;
+        }
         self
     }
 
@@ -166,14 +199,14 @@ impl<'a> Policy<'a> {
         text(hash, self.audience.map(str::as_bytes));
         text(hash, self.hs256.map(|s| s.bytes()));
         hash.update(self.leeway.to_be_bytes());
-        hash.update([u8::from(self.es256), self.max_depth]);
+        hash.update([self.asymmetric, self.max_depth]);
     }
 
     /// Whether tokens of `alg` are accepted.
     pub const fn allows(&self, alg: Algorithm) -> bool {
         match alg {
-            Algorithm::Es256 => self.es256,
             Algorithm::Hs256 => self.hs256.is_some(),
+            _ => self.asymmetric & bit(alg) != 0,
         }
     }
 
@@ -205,4 +238,19 @@ impl<'a> Policy<'a> {
         }
         Ok(())
     }
+}
+
+/// `alg`'s bit in [`Policy`]'s set of accepted key-set algorithms.
+const fn bit(alg: Algorithm) -> u8 {
+    match alg {
+        Algorithm::Es256 => 1,
+        Algorithm::Hs256 => 2,
+        Algorithm::EdDsa => 4,
+        Algorithm::Rs256 => 8,
+    }
+}
+
+/// `alg`'s bit if this build verifies it.
+const fn built_in(alg: Algorithm) -> u8 {
+    if alg.is_built_in() { bit(alg) } else { 0 }
 }

@@ -31,8 +31,12 @@ const _: () = assert!(
 );
 /// The header parameters [`UntrustedToken::parse`] reads, in the order it destructures them.
 const HEADER_PARAMS: [&str; 4] = ["crit", "b64", "alg", "kid"];
-/// The longest signature any supported algorithm produces (ES256's `r || s`).
+/// The longest signature any built-in algorithm produces: ES256's and EdDSA's 64 bytes, or
+/// with `rs256` the largest modulus's 512.
+#[cfg(not(feature = "rs256"))]
 const MAX_SIGNATURE_LEN: usize = 64;
+#[cfg(feature = "rs256")]
+const MAX_SIGNATURE_LEN: usize = crate::rsa::MAX_SIGNATURE_LEN;
 
 /// A compact JWS split and decoded, its header checked, nothing trusted yet.
 ///
@@ -188,8 +192,10 @@ impl<'t, 'b> UntrustedToken<'t, 'b> {
             .get(..self.signature_len)
             .ok_or(Error::SignatureInvalid)?;
         match (self.alg, key) {
-            (Algorithm::Es256, Some(key)) if key.alg() == Algorithm::Es256 => {
-                key.verify_es256(self.signing_input, signature)?;
+            // A key verifies only tokens of its own type's algorithm (selection already
+            // matched them; this keeps confusion impossible whatever the caller passes).
+            (alg, Some(key)) if alg.needs_key_set() && key.alg() == alg => {
+                key.verify(self.signing_input, signature)?;
             }
             (Algorithm::Hs256, None) => {
                 let secret = policy.hs256_secret().ok_or(Error::AlgNotAllowed)?;

@@ -379,7 +379,7 @@ impl<T: KeyTable + Clone> World<T> {
                 } => Owned::Ready {
                     kid: key.kid().map(str::to_owned),
                     stale,
-                    own_table: table.is_for(key.es256_key()),
+                    own_table: key.es256_key().is_none_or(|k| table.is_for(k)),
                 },
                 Step::Fetch(t) => Owned::Fetch(t),
                 Step::Wait => Owned::Wait,

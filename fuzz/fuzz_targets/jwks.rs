@@ -28,7 +28,10 @@ fn model_verdicts(entries: &[J], held: &[model::MKey], n: usize) -> Vec<Option<V
                 return None; // unusable, for whatever reason
             };
             usable += 1;
-            let sharing = held.iter().filter(|k| k.kid == key.kid).count();
+            let sharing = held
+                .iter()
+                .filter(|k| k.kid == key.kid && k.alg() == key.alg())
+                .count();
             Some(if usable > n {
                 Verdict::OverCapacity
             } else if key.kid.is_some() && sharing > 1 {
@@ -111,18 +114,28 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!((report.skipped, report.overflow), (*skipped, *overflow));
             for (k, mk) in set.keys().iter().zip(keys) {
                 assert_eq!(k.kid(), mk.kid.as_deref());
-                let expected = jwtgate::Es256Key::from_coordinates(&mk.x, &mk.y).expect("valid");
-                assert_eq!(*k.es256_key(), expected);
+                assert_eq!(k.alg().name(), mk.alg());
+                if let model::MKind::Ec { x, y, .. } = &mk.kind {
+                    let expected = jwtgate::Es256Key::from_coordinates(x, y).expect("valid");
+                    assert_eq!(k.es256_key(), Some(&expected));
+                }
             }
             // Selection: without kid, exactly one key; with a kid, exactly one of that kid.
-            let none = set.select(None, Algorithm::Es256);
-            assert_eq!(none.is_ok(), keys.len() == 1);
+            // (per algorithm: a key is selected only for its own type's algorithm).
+            for alg in [Algorithm::Es256, Algorithm::EdDsa, Algorithm::Rs256] {
+                let of_alg = keys.iter().filter(|k| k.alg() == alg.name()).count();
+                assert_eq!(set.select(None, alg).is_ok(), of_alg == 1, "{alg:?}");
+            }
             for mk in keys {
                 if let Some(kid) = &mk.kid {
                     let quoted = serde_json::to_string(kid).expect("string");
                     let v = parse(quoted.as_bytes(), 0).expect("quoted kid");
-                    let sel = set.select(v.as_str(), Algorithm::Es256);
-                    let n = keys.iter().filter(|k| k.kid.as_ref() == Some(kid)).count();
+                    let alg = Algorithm::ALL.into_iter().find(|a| a.name() == mk.alg()).expect("an alg");
+                    let sel = set.select(v.as_str(), alg);
+                    let n = keys
+                        .iter()
+                        .filter(|k| k.kid.as_ref() == Some(kid) && k.alg() == mk.alg())
+                        .count();
                     assert_eq!(sel.is_ok(), n == 1, "kid {kid:?}");
                     if let Ok(k) = sel {
                         assert_eq!(k.kid(), Some(kid.as_str()));

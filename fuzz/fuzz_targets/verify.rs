@@ -10,8 +10,10 @@
 //! with `SmallTable` and `LargeTable` precomputation). Checks: no panic;
 //! jwtgate's verdict (accepted, or the exact catalog error) equals the independent model's
 //! (so a legitimately signed token verifies exactly when its claims and the policy allow);
-//! anything accepted carries a signature that p256 (or HMAC) accepts under one of the
-//! fixture keys, and its `Verified` view reports the header's alg and kid.
+//! anything accepted carries a signature that p256 (or HMAC, or ring for the sets' RS256
+//! key) accepts under one of the fixture keys, and its `Verified` view reports the header's
+//! alg and kid. The model checks RS256 with ring, so jwtgate's RSA arithmetic is compared
+//! with an outside implementation here too.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -49,6 +51,13 @@ fn legitimately_signed(token: &[u8]) -> bool {
     };
     if sig == fixtures::hs256_mac(&fixtures::hs256_secret(), input) {
         return true;
+    }
+    if sig.len() == 256 {
+        // RS256 under the fixture sets' RSA key (RFC 7517 A.1), checked by ring.
+        let n = fixtures::b64d(fixtures::RSA_N);
+        return ring::signature::RsaPublicKeyComponents { n: &n[..], e: &[1u8, 0, 1][..] }
+            .verify(&ring::signature::RSA_PKCS1_2048_8192_SHA256, input, &sig)
+            .is_ok();
     }
     let Ok(sig) = Signature::from_slice(&sig) else {
         return false;

@@ -400,9 +400,30 @@ pub fn b64_strict(src: &[u8]) -> Option<Vec<u8>> {
 #[derive(Clone, Debug)]
 pub struct MKey {
     pub kid: Option<String>,
-    pub x: [u8; 32],
-    pub y: [u8; 32],
-    pub key: VerifyingKey,
+    pub kind: MKind,
+}
+
+/// A usable key's type and public key.
+#[derive(Clone, Debug)]
+pub enum MKind {
+    /// ES256: the coordinates, and p256's key for the independent signature check.
+    Ec { x: [u8; 32], y: [u8; 32], key: VerifyingKey },
+    /// EdDSA: the 32-byte encoding (its point validity is the library's, checked by the
+    /// Wycheproof suite; the model checks the JWK rules around it).
+    Okp { x: [u8; 32] },
+    /// RS256: the modulus (e is 65537).
+    Rsa { n: Vec<u8> },
+}
+
+impl MKey {
+    /// The algorithm the key verifies.
+    pub fn alg(&self) -> &'static str {
+        match self.kind {
+            MKind::Ec { .. } => "ES256",
+            MKind::Okp { .. } => "EdDSA",
+            MKind::Rsa { .. } => "RS256",
+        }
+    }
 }
 
 /// DESIGN's usability rules for one JWK (`Err(())`: skipped).
@@ -416,10 +437,15 @@ pub fn jwk(v: &J) -> Result<MKey, ()> {
             Some(_) => Err(()),
         }
     };
-    if text("kty")? != Some("EC") || text("crv")? != Some("P-256") {
-        return Err(());
-    }
-    if text("alg")?.is_some_and(|a| a != "ES256") {
+    let kty = text("kty")?.ok_or(())?;
+    let crv = text("crv")?;
+    let alg = match (kty, crv) {
+        ("EC", Some("P-256")) => "ES256",
+        ("OKP", Some("Ed25519")) => "EdDSA",
+        ("RSA", _) => "RS256",
+        _ => return Err(()),
+    };
+    if text("alg")?.is_some_and(|a| a != alg) {
         return Err(());
     }
     if text("use")?.is_some_and(|u| u != "sig") {
@@ -444,17 +470,46 @@ pub fn jwk(v: &J) -> Result<MKey, ()> {
             _ => Err(()),
         }
     };
-    let x = coord("x")?;
-    let y = coord("y")?;
-    let mut sec1 = vec![4u8];
-    sec1.extend_from_slice(&x);
-    sec1.extend_from_slice(&y);
-    let key = VerifyingKey::from_sec1_bytes(&sec1).map_err(|_| ())?;
+    let kind = match alg {
+        "ES256" => {
+            let x = coord("x")?;
+            let y = coord("y")?;
+            let mut sec1 = vec![4u8];
+            sec1.extend_from_slice(&x);
+            sec1.extend_from_slice(&y);
+            let key = VerifyingKey::from_sec1_bytes(&sec1).map_err(|_| ())?;
+            MKind::Ec { x, y, key }
+        }
+        "EdDSA" => {
+            let x = coord("x")?;
+            jwtgate::Ed25519Key::from_bytes(&x).map_err(|_| ())?;
+            MKind::Okp { x }
+        }
+        _ => {
+            let bytes = |name: &str| match v.get(name) {
+                Some(J::Str(s, false, _)) => b64_strict(s.as_bytes()).ok_or(()),
+                _ => Err(()),
+            };
+            let n = bytes("n")?;
+            // e = 65537 exactly; n minimal, odd, 2048 to 4096 bits.
+            if bytes("e")? != [1, 0, 1] {
+                return Err(());
+            }
+            let bits = match n.first() {
+                Some(&top) if top != 0 => n.len() * 8 - top.leading_zeros() as usize,
+                _ => return Err(()),
+            };
+            if !(2048..=4096).contains(&bits) || n.last().is_none_or(|b| b & 1 == 0) {
+                return Err(());
+            }
+            MKind::Rsa { n }
+        }
+    };
     let kid = text("kid")?.map(str::to_owned);
     if kid.as_ref().is_some_and(|k| k.len() > jwtgate::MAX_KID_LEN) {
         return Err(());
     }
-    Ok(MKey { kid, x, y, key })
+    Ok(MKey { kid, kind })
 }
 
 /// The entries of a JWK Set document (`None`: not a JWK Set at all). RFC 7517 §5: a JSON
@@ -503,7 +558,7 @@ impl MPolicy {
     pub fn to_policy(&self) -> jwtgate::Policy<'_> {
         let mut p = jwtgate::Policy::new()
             .leeway(self.leeway)
-            .es256(self.es256)
+            .allow(jwtgate::Algorithm::Es256, self.es256)
             .max_depth(self.max_depth);
         if let Some(i) = &self.iss {
             p = p.issuer(i);
@@ -610,6 +665,8 @@ pub fn header(doc: &[u8]) -> Result<MHeader, Error> {
         Some(J::Str(a, ..)) => match a.as_str() {
             "ES256" => "ES256",
             "HS256" => "HS256",
+            "EdDSA" => "EdDSA",
+            "RS256" => "RS256",
             _ => return Err(Error::AlgNotAllowed),
         },
         _ => return Err(Error::TokenMalformed),
@@ -639,10 +696,27 @@ pub fn parse_token(token: &[u8], buf_len: usize) -> Result<(MHeader, Vec<u8>, Ve
     }
     let header = header(&hb)?;
     let sig = b64_strict(s).ok_or(Error::TokenMalformed)?;
-    if sig.len() > 64 {
+    // The longest signature of a built-in algorithm: RS256's 4096-bit modulus.
+    if sig.len() > 512 {
         return Err(Error::SignatureInvalid);
     }
     Ok((header, pb, sig))
+}
+
+/// The one key of the token's algorithm (and `kid`, if any), or `KeyNotFound`.
+fn fitting<'k>(keys: &'k [MKey], header: &MHeader) -> Result<&'k MKey, Error> {
+    let fitting: Vec<&MKey> = keys
+        .iter()
+        .filter(|k| k.alg() == header.alg)
+        .filter(|k| match &header.kid {
+            Some(kid) => k.kid.as_deref() == Some(kid.as_str()),
+            None => true,
+        })
+        .collect();
+    match fitting[..] {
+        [key] => Ok(key),
+        _ => Err(Error::KeyNotFound),
+    }
 }
 
 /// The whole verify path: DESIGN's verdict for `token` with these keys, policy and time.
@@ -660,20 +734,26 @@ pub fn verify(
             if !policy.es256 {
                 return Err(Error::AlgNotAllowed);
             }
-            let fitting: Vec<&MKey> = keys
-                .iter()
-                .filter(|k| match &header.kid {
-                    Some(kid) => k.kid.as_deref() == Some(kid.as_str()),
-                    None => true,
-                })
-                .collect();
-            let [key] = fitting[..] else {
-                return Err(Error::KeyNotFound);
+            let MKind::Ec { key, .. } = &fitting(keys, &header)?.kind else {
+                unreachable!("fitting keys are ES256 keys");
             };
             let sig = Signature::from_slice(&sig).map_err(|_| Error::SignatureInvalid)?;
-            key.key
-                .verify(signing_input, &sig)
+            key.verify(signing_input, &sig)
                 .map_err(|_| Error::SignatureInvalid)?;
+        }
+        // RS256 checked by ring (RFC 8017 §8.2.2), independently of jwtgate's arithmetic.
+        "RS256" => {
+            let MKind::Rsa { n } = &fitting(keys, &header)?.kind else {
+                unreachable!("fitting keys are RS256 keys");
+            };
+            ring::signature::RsaPublicKeyComponents { n: n.as_slice(), e: &[1u8, 0, 1][..] }
+                .verify(&ring::signature::RSA_PKCS1_2048_8192_SHA256, signing_input, &sig)
+                .map_err(|_| Error::SignatureInvalid)?;
+        }
+        // The fixture sets hold no Ed25519 key, so this finds none (no type confusion).
+        "EdDSA" => {
+            fitting(keys, &header)?;
+            unreachable!("no EdDSA keys in the fixture sets");
         }
         _ => {
             let secret = policy.hs256.as_ref().ok_or(Error::AlgNotAllowed)?;

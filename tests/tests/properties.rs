@@ -1038,7 +1038,7 @@ proptest! {
         let text = format!(r#"{{"kty":"EC","crv":"P-256","x":"{x}","y":"{y}"}}"#);
         prop_assume!(!x.contains('"') && !x.contains('\\') && !x.contains('\n'));
         let value = json::parse(text.as_bytes(), 4).expect("valid JSON");
-        let got = json::parse_jwk(value).map(|k| *k.es256_key());
+        let got = json::parse_jwk(value).map(|k| *k.es256_key().expect("an ES256 key"));
         match reference_b64(&x).and_then(|b| <[u8; 32]>::try_from(b).ok()) {
             None => prop_assert_eq!(got, Err(Unusable::BadCoordinates), "{}", x),
             Some(bytes) => {

@@ -951,7 +951,6 @@ fn unsupported_or_disabled_alg_is_alg_not_allowed() {
         "None",
         "NONE",
         "nOnE",
-        "RS256",
         "RS512",
         "PS256",
         "ES384",
@@ -959,7 +958,6 @@ fn unsupported_or_disabled_alg_is_alg_not_allowed() {
         "ES256K",
         "HS384",
         "HS512",
-        "EdDSA",
         "es256",
         "Es256",
         "ES256 ",
@@ -991,12 +989,33 @@ fn unsupported_or_disabled_alg_is_alg_not_allowed() {
             "{alg:?} MACed"
         );
     }
+    // The other built-in key-set algorithms are names jwtgate implements, but the ES256 key
+    // verifies neither (a key verifies only its own type's algorithm): no key is found. The
+    // ES256 signature under an EdDSA or RS256 header, the EdDSA and RS256 checks would
+    // reject anyway; the point is that no ES256 key is ever tried.
+    for alg in ["EdDSA", "RS256"] {
+        let header = format!(r#"{{"alg":"{alg}","kid":"k1"}}"#);
+        assert_eq!(
+            verdict(&token(&header, &p)),
+            Err(Error::KeyNotFound),
+            "{alg}"
+        );
+        // Switched off in the policy: not allowed.
+        let off = Policy::new()
+            .allow(jwtgate::Algorithm::EdDsa, false)
+            .allow(jwtgate::Algorithm::Rs256, false);
+        assert_eq!(
+            verdict_with(&token(&header, &p), &keys(), &off, NOW),
+            Err(Error::AlgNotAllowed),
+            "{alg} off"
+        );
+    }
     // ES256 switched off in the policy.
     assert_eq!(
         verdict_with(
             &token(HEADER, &p),
             &keys(),
-            &Policy::new().es256(false),
+            &Policy::new().allow(jwtgate::Algorithm::Es256, false),
             NOW
         ),
         Err(Error::AlgNotAllowed)
@@ -1203,8 +1222,8 @@ fn unusable_jwks() -> Vec<(String, Unusable)> {
         (jwk(&k, r#""kid":"hs256","alg":"HS256""#), Unusable::AlgMismatch),
         (jwk(&k, r#""kid":"lower","alg":"es256""#), Unusable::AlgMismatch),
         (
-            r#"{"kty":"RSA","kid":"rsa","use":"sig","alg":"RS256","n":"sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw","e":"AQAB"}"#.to_owned(),
-            Unusable::UnsupportedType,
+            r#"{"kty":"RSA","kid":"rsa","use":"sig","alg":"RS384","n":"sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw","e":"AQAB"}"#.to_owned(),
+            Unusable::AlgMismatch,
         ),
         (
             format!(r#"{{"kty":"oct","kid":"oct","alg":"HS256","k":"{}"}}"#, b64(&[7u8; 32])),
@@ -1219,8 +1238,59 @@ fn unusable_jwks() -> Vec<(String, Unusable)> {
             Unusable::UnsupportedType,
         ),
         (
-            format!(r#"{{"kty":"OKP","crv":"Ed25519","kid":"okp","x":"{bx}"}}"#),
+            format!(r#"{{"kty":"OKP","crv":"X25519","kid":"x25519","x":"{bx}"}}"#),
             Unusable::UnsupportedType,
+        ),
+        (
+            // The identity point: small order, it would verify forgeries.
+            format!(r#"{{"kty":"OKP","crv":"Ed25519","kid":"okp-small","x":"{}"}}"#, b64(&{
+                let mut id = [0u8; 32];
+                id[0] = 1;
+                id
+            })),
+            Unusable::WeakKey,
+        ),
+        (
+            // y = p: not a canonical encoding.
+            format!(r#"{{"kty":"OKP","crv":"Ed25519","kid":"okp-p","x":"{}"}}"#, b64(&{
+                let mut p = [0xffu8; 32];
+                p[0] = 0xed;
+                p[31] = 0x7f;
+                p
+            })),
+            Unusable::NotOnCurve,
+        ),
+        (
+            format!(r#"{{"kty":"OKP","crv":"Ed25519","kid":"okp-31","x":"{}"}}"#, b64(&[9u8; 31])),
+            Unusable::BadCoordinates,
+        ),
+        (
+            r#"{"kty":"RSA","kid":"rsa-tiny","n":"AQAB","e":"AQAB"}"#.to_owned(),
+            Unusable::BadRsaModulus,
+        ),
+        (
+            format!(r#"{{"kty":"RSA","kid":"rsa-1024","n":"{}","e":"AQAB"}}"#, b64(&[0xc5u8; 128])),
+            Unusable::BadRsaModulus,
+        ),
+        (
+            format!(r#"{{"kty":"RSA","kid":"rsa-even","n":"{}","e":"AQAB"}}"#, b64(&[0xc4u8; 256])),
+            Unusable::BadRsaModulus,
+        ),
+        (
+            format!(r#"{{"kty":"RSA","kid":"rsa-lead0","n":"{}","e":"AQAB"}}"#, b64(&{
+                let mut n = [0xc5u8; 257];
+                n[0] = 0;
+                n
+            })),
+            Unusable::BadRsaModulus,
+        ),
+        (
+            format!(r#"{{"kty":"RSA","kid":"rsa-e3","n":"{}","e":"Aw"}}"#, b64(&[0xc5u8; 256])),
+            Unusable::BadRsaExponent,
+        ),
+        (
+            format!(r#"{{"kty":"RSA","kid":"rsa-e-lead0","n":"{}","e":"AAEAAQ"}}"#, b64(&[0xc5u8; 256])),
+            Unusable::BadRsaExponent,
         ),
         (
             format!(r#"{{"kty":"ec","crv":"P-256","kid":"ec-lower","x":"{bx}","y":"{by}"}}"#),
@@ -1932,7 +2002,7 @@ fn header_errors_are_reported_before_the_signature_shape() {
     let long_sig = b64(&[0x41u8; 100]);
     for (header, want) in [
         (r#"{"alg":"none"}"#, Error::AlgNotAllowed),
-        (r#"{"alg":"RS256","kid":"k1"}"#, Error::AlgNotAllowed),
+        (r#"{"alg":"RS384","kid":"k1"}"#, Error::AlgNotAllowed),
         (r#"{"alg":"ES256","crit":[]}"#, Error::AlgNotAllowed),
         ("[]", Error::TokenMalformed),
         (r#"{"alg":"ES256","alg":"ES256"}"#, Error::TokenMalformed),
@@ -1989,7 +2059,12 @@ fn hs256_macced_with_the_public_key_is_rejected() {
                 "{what}, HS256 enabled, {header}"
             );
             assert_eq!(
-                verdict_with(&t, &keys, &enabled.es256(false), NOW),
+                verdict_with(
+                    &t,
+                    &keys,
+                    &enabled.allow(jwtgate::Algorithm::Es256, false),
+                    NOW
+                ),
                 Err(Error::SignatureInvalid),
                 "{what}, HS256 only, {header}"
             );
@@ -2326,5 +2401,108 @@ fn token_too_large_for_the_buffer_is_malformed_not_a_panic() {
             jwtgate::verify(junk.as_bytes(), &mut buf, &keys(), &Policy::new(), NOW).map(|_| ()),
             Err(Error::TokenMalformed)
         );
+    }
+}
+
+/// RS256 and EdDSA: each key verifies only tokens of its own type's algorithm (selection is
+/// per algorithm, a kid of another type's key is no match), HS256 is never keyed from RSA or
+/// OKP material, and the JWK rules (`use`, `key_ops`, `alg`) hold for the new types too.
+#[test]
+fn rs256_and_eddsa_keys_verify_only_their_own_algorithm() {
+    use ring::signature::KeyPair as _;
+    let rsa =
+        ring::signature::RsaKeyPair::from_pkcs8(include_bytes!("../../fuzz/keys/rsa2048.pk8.der"))
+            .expect("the test key");
+    let parts: ring::rsa::PublicKeyComponents<Vec<u8>> = rsa.public_key().into();
+    let (n, e) = (b64(&parts.n), b64(&parts.e));
+    let ed = ring::signature::Ed25519KeyPair::from_seed_unchecked(&[7; 32]).expect("seed");
+    let x = b64(ed.public_key().as_ref());
+    let rsa_jwk = |extra: &str| format!(r#"{{"kty":"RSA","n":"{n}","e":"{e}"{extra}}}"#);
+    let okp_jwk = |extra: &str| format!(r#"{{"kty":"OKP","crv":"Ed25519","x":"{x}"{extra}}}"#);
+    let set = load::<8>(&jwks(&[
+        jwk(&signer(), r#""kid":"k1""#),
+        rsa_jwk(r#","kid":"r1""#),
+        okp_jwk(r#","kid":"e1""#),
+    ]));
+    let sign = |header: &str, payload: &str| {
+        let input = format!("{}.{}", b64(header.as_bytes()), b64(payload.as_bytes()));
+        let sig = if header.contains("RS256") {
+            let mut sig = vec![0u8; rsa.public().modulus_len()];
+            rsa.sign(
+                &ring::signature::RSA_PKCS1_SHA256,
+                &ring::rand::SystemRandom::new(),
+                input.as_bytes(),
+                &mut sig,
+            )
+            .expect("signs");
+            sig
+        } else {
+            ed.sign(input.as_bytes()).as_ref().to_vec()
+        };
+        format!("{input}.{}", b64(&sig))
+    };
+    let p = payload();
+    let v = |t: &str| verdict_with(t, &set, &Policy::new(), NOW);
+    assert_eq!(v(&sign(r#"{"alg":"RS256","kid":"r1"}"#, &p)), Ok(()));
+    assert_eq!(v(&sign(r#"{"alg":"EdDSA","kid":"e1"}"#, &p)), Ok(()));
+    // Without a kid: exactly one key of the algorithm fits (the EC key does not count).
+    assert_eq!(v(&sign(r#"{"alg":"RS256"}"#, &p)), Ok(()));
+    assert_eq!(v(&sign(r#"{"alg":"EdDSA"}"#, &p)), Ok(()));
+    // Another type's kid is no key for this algorithm.
+    assert_eq!(
+        v(&sign(r#"{"alg":"RS256","kid":"k1"}"#, &p)),
+        Err(Error::KeyNotFound)
+    );
+    assert_eq!(
+        v(&sign(r#"{"alg":"EdDSA","kid":"r1"}"#, &p)),
+        Err(Error::KeyNotFound)
+    );
+    assert_eq!(
+        v(&token(r#"{"alg":"ES256","kid":"e1"}"#, &p)),
+        Err(Error::KeyNotFound)
+    );
+    // An RS256 signature under an EdDSA header (and the reverse) never verifies.
+    let rs = sign(r#"{"alg":"RS256","kid":"r1"}"#, &p);
+    let (_, rs_sig) = rs.rsplit_once('.').expect("token");
+    let relabelled = format!(
+        "{}.{}.{rs_sig}",
+        b64(br#"{"alg":"EdDSA","kid":"e1"}"#),
+        b64(p.as_bytes())
+    );
+    assert_eq!(v(&relabelled), Err(Error::SignatureInvalid));
+    // HS256 MACed with the RSA modulus or the Ed25519 key as the secret: never accepted.
+    for secret in [parts.n.clone(), ed.public_key().as_ref().to_vec()] {
+        let hs = hs256_token(&secret, r#"{"alg":"HS256","kid":"r1"}"#, &p);
+        assert_eq!(v(&hs), Err(Error::AlgNotAllowed));
+        let other = [0x42u8; 32];
+        let with_secret = Policy::new().hs256(Hs256Secret::new(&other).expect("32"));
+        assert_eq!(
+            verdict_with(&hs, &set, &with_secret, NOW),
+            Err(Error::SignatureInvalid)
+        );
+    }
+    // The allow-list turns them off.
+    let es_only = Policy::new().only(&[jwtgate::Algorithm::Es256]);
+    assert_eq!(
+        verdict_with(
+            &sign(r#"{"alg":"RS256","kid":"r1"}"#, &p),
+            &set,
+            &es_only,
+            NOW
+        ),
+        Err(Error::AlgNotAllowed)
+    );
+    // The JWK rules hold for the new types.
+    for (doc, why) in [
+        (rsa_jwk(r#","use":"enc""#), Unusable::NotForSignatures),
+        (okp_jwk(r#","key_ops":["sign"]"#), Unusable::NoVerifyOp),
+        (rsa_jwk(r#","alg":"ES256""#), Unusable::AlgMismatch),
+        (okp_jwk(r#","alg":"RS256""#), Unusable::AlgMismatch),
+        (okp_jwk(r#","alg":"Ed25519""#), Unusable::AlgMismatch),
+    ] {
+        let set = jwks(std::slice::from_ref(&doc));
+        let entries = jwk_entries(set.as_bytes()).expect("a JWK Set");
+        let verdict = &entries[0].1;
+        assert_eq!(verdict.as_ref().err(), Some(&why), "{doc}");
     }
 }

@@ -24,7 +24,7 @@ const EXIT_USAGE: u8 = 2;
 #[command(
     name = "jwtgate",
     version,
-    about = "Verify JWTs against a JWK Set (ES256; HS256 with an explicit secret)"
+    about = "Verify JWTs against a JWK Set (ES256, EdDSA, RS256; HS256 with an explicit secret)"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -72,4 +72,42 @@ fn print_line(line: &str) -> io::Result<()> {
     let mut stdout = io::stdout().lock();
     writeln!(stdout, "{line}")?;
     stdout.flush()
+}
+
+/// The `--alg` allow-list, shared by `verify` and `serve`: the algorithms accepted, from
+/// those this binary has built in.
+#[derive(clap::Args, Debug, Clone)]
+struct Algorithms {
+    /// Accept only these algorithms (comma-separated: ES256, EdDSA, RS256, HS256).
+    /// [default: every one built in; HS256 only with --hs256-secret-file]
+    #[arg(long = "alg", value_name = "ALG,..", value_delimiter = ',', value_parser = built_in_algorithm)]
+    algs: Option<Vec<jwtgate::Algorithm>>,
+}
+
+impl Algorithms {
+    /// The allow-list for a policy, checked against the secret: HS256 listed without one is
+    /// a usage error, and HS256 is accepted by default only with one.
+    fn resolve(&self, has_hs256_secret: bool) -> Result<Vec<jwtgate::Algorithm>, String> {
+        use jwtgate::Algorithm;
+        match &self.algs {
+            Some(algs) if algs.contains(&Algorithm::Hs256) && !has_hs256_secret => {
+                Err("--alg HS256 needs --hs256-secret-file".to_owned())
+            }
+            Some(algs) => Ok(algs.clone()),
+            None => Ok(Algorithm::ALL
+                .into_iter()
+                .filter(|a| a.is_built_in())
+                .collect()),
+        }
+    }
+}
+
+/// One `--alg` name: exact, and built into this binary.
+fn built_in_algorithm(name: &str) -> Result<jwtgate::Algorithm, String> {
+    let alg: jwtgate::Algorithm = name.parse().map_err(|e| format!("{e}"))?;
+    if alg.is_built_in() {
+        Ok(alg)
+    } else {
+        Err(format!("{name} is not built into this jwtgate"))
+    }
 }

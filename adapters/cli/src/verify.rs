@@ -43,6 +43,8 @@ pub(crate) struct VerifyArgs {
     /// Verify as of this time (unix seconds) instead of the system clock.
     #[arg(long, value_name = "UNIX")]
     now: Option<u64>,
+    #[command(flatten)]
+    algorithms: crate::Algorithms,
     /// The token, or `-` to read it from standard input (one trailing newline is dropped).
     #[arg(value_name = "TOKEN|-")]
     token: OsString,
@@ -65,6 +67,7 @@ enum KeySource {
 /// Everything read before verification starts.
 struct Inputs {
     secret: Option<Zeroizing<Vec<u8>>>,
+    algorithms: Vec<jwtgate::Algorithm>,
     source: KeySource,
     token: Vec<u8>,
 }
@@ -75,6 +78,7 @@ fn prepare(args: &VerifyArgs) -> Result<Inputs, Usage> {
         .as_deref()
         .map(read_secret)
         .transpose()?;
+    let algorithms = args.algorithms.resolve(secret.is_some()).map_err(Usage)?;
     let source = if fetch::is_http_url(&args.jwks) {
         fetch::validate_url(&args.jwks).map_err(|e| Usage(format!("--jwks: {e}")))?;
         KeySource::Url(args.jwks.clone())
@@ -92,6 +96,7 @@ fn prepare(args: &VerifyArgs) -> Result<Inputs, Usage> {
     let token = read_token(&args.token)?;
     Ok(Inputs {
         secret,
+        algorithms,
         source,
         token,
     })
@@ -142,6 +147,7 @@ fn read_token(arg: &OsString) -> Result<Vec<u8>, Usage> {
 fn verify_token(args: &VerifyArgs, inputs: &Inputs) -> u8 {
     let Inputs {
         secret,
+        algorithms,
         source,
         token,
     } = inputs;
@@ -155,6 +161,7 @@ fn verify_token(args: &VerifyArgs, inputs: &Inputs) -> u8 {
     if let Some(secret) = secret.as_deref().and_then(|s| Hs256Secret::new(s).ok()) {
         policy = policy.hs256(secret);
     }
+    let policy = policy.only(algorithms);
     let now = args.now.unwrap_or_else(unix_now);
 
     // Header and payload decode to at most 3/4 of the token: its length is always enough.

@@ -590,7 +590,7 @@ fn jwks_lists_usable_and_unusable_keys() {
     let rsa = line("rsa-1");
     assert!(rsa.contains("[1]") && rsa.contains("RSA") && rsa.contains("alg=RS256"));
     assert!(
-        rsa.contains(jwtgate::Unusable::UnsupportedType.reason()),
+        rsa.contains(jwtgate::Unusable::BadRsaModulus.reason()),
         "{rsa}"
     );
     assert!(line("enc-1").contains(jwtgate::Unusable::NotForSignatures.reason()));
@@ -749,4 +749,78 @@ fn ordinary_deep_payloads_verify_and_max_depth_bounds_them() {
         "65",
         &nested(2),
     ]));
+}
+
+/// RFC 7515 A.2: an RS256 token and its RSA key (n below, e = AQAB).
+const RFC7515_A2_N: &str = "ofgWCuLjybRlzo0tZWJjNiuSfb4p4fAkd_wWJcyQoTbji9k0l8W26mPddxHmfHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ";
+const RFC7515_A2_TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw";
+
+#[test]
+fn rs256_verifies_by_default_and_alg_restricts_it() {
+    let set = json!({"keys": [
+        {"kty": "RSA", "kid": "rsa", "n": RFC7515_A2_N, "e": "AQAB"},
+        {"kty": "OKP", "crv": "Ed25519", "kid": "ed", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"},
+    ]});
+    let path = scratch("rs256.json", set.to_string());
+    let now = "1300819000";
+    let run = jwtgate(&[
+        "verify",
+        "--jwks",
+        path_str(&path),
+        "--now",
+        now,
+        RFC7515_A2_TOKEN,
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let v = one_object(&run);
+    assert_eq!(
+        (v["alg"].as_str(), v["claims"]["iss"].as_str()),
+        (Some("RS256"), Some("joe"))
+    );
+    // Listed: still verifies. Not listed: ERR_AUTH_ALG_NOT_ALLOWED, exit 1.
+    let listed = jwtgate(&[
+        "verify",
+        "--jwks",
+        path_str(&path),
+        "--now",
+        now,
+        "--alg",
+        "ES256,RS256",
+        RFC7515_A2_TOKEN,
+    ]);
+    assert_eq!(listed.code, 0, "{}{}", listed.stdout, listed.stderr);
+    let off = jwtgate(&[
+        "verify",
+        "--jwks",
+        path_str(&path),
+        "--now",
+        now,
+        "--alg",
+        "ES256,EdDSA",
+        RFC7515_A2_TOKEN,
+    ]);
+    assert_eq!(off.code, 1);
+    assert_eq!(one_object(&off)["code"], "ERR_AUTH_ALG_NOT_ALLOWED");
+    // Unknown names, and HS256 without a secret, are usage errors.
+    for alg in ["RS512", "rs256", "HS256"] {
+        let run = jwtgate(&[
+            "verify",
+            "--jwks",
+            path_str(&path),
+            "--alg",
+            alg,
+            RFC7515_A2_TOKEN,
+        ]);
+        assert_eq!(run.code, 2, "--alg {alg}: {}{}", run.stdout, run.stderr);
+        assert!(run.stdout.is_empty(), "--alg {alg}");
+    }
+    // `jwtgate jwks` shows both keys as usable.
+    let listing = jwtgate(&["jwks", path_str(&path)]);
+    assert_eq!(listing.code, 0);
+    assert!(
+        listing.stdout.contains("keys: 2 (2 usable)"),
+        "{}",
+        listing.stdout
+    );
+    assert!(listing.stdout.contains("OKP/Ed25519"), "{}", listing.stdout);
 }

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use jwtgate::driver::{self, CacheCell, Transport};
 use jwtgate::{
-    CacheCounters, CacheEpoch, CachePolicy, Error, FetchTicket, Freshness, Hs256Secret, JwksCache,
-    KeyTable, Policy, Remembered, TokenCache, TokenDigest, UntrustedToken, Verified,
+    Algorithm, CacheCounters, CacheEpoch, CachePolicy, Error, FetchTicket, Freshness, Hs256Secret,
+    JwksCache, KeyTable, Policy, Remembered, TokenCache, TokenDigest, UntrustedToken, Verified,
 };
 use prometheus_client::registry::Registry;
 use tokio::sync::Notify;
@@ -57,6 +57,9 @@ pub struct VerifierConfig {
     /// Deepest JSON nesting accepted in a token's header and claims (at most 64, the parser's
     /// limit; default 64: ordinary payloads nest well below it).
     pub max_depth: u8,
+    /// The algorithms accepted (an allow-list). Default: every one built in (ES256, and
+    /// EdDSA and RS256 with their features) and HS256, which still needs `hs256_secret`.
+    pub algorithms: Vec<Algorithm>,
     /// The cache policy.
     pub cache: CachePolicy,
     /// HTTP fetch timeouts and body cap.
@@ -86,6 +89,10 @@ impl VerifierConfig {
             leeway: 0,
             hs256_secret: None,
             max_depth: DEFAULT_MAX_DEPTH,
+            algorithms: Algorithm::ALL
+                .into_iter()
+                .filter(|a| a.is_built_in())
+                .collect(),
             cache: CachePolicy::DEFAULT,
             fetch: FetchConfig::default(),
         }
@@ -343,7 +350,7 @@ impl Verifier {
         {
             policy = policy.hs256(secret);
         }
-        policy
+        policy.only(&c.algorithms)
     }
 
     /// Verifies `token`, decoding into `buf` (which bounds the accepted token size: about

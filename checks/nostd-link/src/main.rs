@@ -164,6 +164,10 @@ fn main() -> ! {
     );
 
     let mut ok = true;
+    #[cfg(any(feature = "eddsa", feature = "rs256"))]
+    {
+        ok &= other_algorithms(&policy);
+    }
     if cached != [good; 2] || fetches != 1 || counters.misses != 1 || counters.hits != 1 {
         hprintln!("FAIL: the shared cache did not verify twice with one fetch");
         ok = false;
@@ -189,6 +193,66 @@ fn main() -> ! {
         hprintln!("nostd-link: OK");
     }
     exit(ok)
+}
+
+/// With the `eddsa` / `rs256` features: one full verify per algorithm, with its instructions
+/// and peak stack (the tokens carry `iss` joe and `exp` 1300819380, as A.3's).
+#[cfg(any(feature = "eddsa", feature = "rs256"))]
+fn other_algorithms(policy: &Policy<'_>) -> bool {
+    let mut ok = true;
+    #[allow(unused_mut)]
+    let mut cases: [(&str, &[u8], &[u8]); 3] = [("", b"", b""); 3];
+    #[cfg(feature = "eddsa")]
+    {
+        cases[0] = (
+            "EdDSA",
+            include_bytes!("../fixtures/eddsa.jwks"),
+            include_bytes!("../fixtures/eddsa.jwt"),
+        );
+    }
+    #[cfg(feature = "rs256")]
+    {
+        cases[1] = (
+            "RS256-2048",
+            include_bytes!("../fixtures/rs256-2048.jwks"),
+            include_bytes!("../fixtures/rs256-2048.jwt"),
+        );
+        cases[2] = (
+            "RS256-4096",
+            include_bytes!("../fixtures/rs256-4096.jwks"),
+            include_bytes!("../fixtures/rs256-4096.jwt"),
+        );
+    }
+    for (name, jwks, token) in cases {
+        if name.is_empty() {
+            continue;
+        }
+        let mut keys = KeySet::<1>::new();
+        if keys.load(jwks).map(|r| r.loaded) != Ok(1) {
+            hprintln!("FAIL: {} key set", name);
+            ok = false;
+            continue;
+        }
+        let ((got, instructions), stack) = measure_stack(|| {
+            count_instructions(|| {
+                let mut buf = [0u8; 1024];
+                black_box(
+                    UntrustedToken::parse(black_box(token), &mut buf)
+                        .and_then(|t| t.verify(&keys, policy, NOW))
+                        .map(|v| v.claims().exp()),
+                )
+            })
+        });
+        hprintln!(
+            "{}: {:?}, ~{} instructions, stack {} bytes (incl. 1024-byte buf)",
+            name,
+            got,
+            instructions,
+            stack.unwrap_or(0)
+        );
+        ok &= got == Ok(1_300_819_380) && stack.is_some();
+    }
+    ok
 }
 
 fn fail_with(what: &str, e: Error) -> ! {

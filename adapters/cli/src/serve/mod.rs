@@ -46,6 +46,8 @@ pub(crate) struct ServeArgs {
     /// Seconds of clock skew tolerated on exp/nbf.
     #[arg(long, default_value_t = 0)]
     leeway: u64,
+    #[command(flatten)]
+    algorithms: crate::Algorithms,
     /// Fixed key-set ttl; overrides the response's Cache-Control max-age. [default: 600, or max-age]
     #[arg(long)]
     ttl: Option<u64>,
@@ -168,6 +170,10 @@ async fn serve(args: ServeArgs) -> ExitCode {
             Err(e) => return fail(&format!("cannot read {}: {e}", path.display())),
         }
     }
+    config.algorithms = match args.algorithms.resolve(config.hs256_secret.is_some()) {
+        Ok(algs) => algs,
+        Err(message) => return fail(&message),
+    };
     config.cache = CachePolicy {
         ttl: args.ttl.unwrap_or(CachePolicy::DEFAULT.ttl),
         honor_max_age: args.ttl.is_none(),
