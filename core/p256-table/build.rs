@@ -2,7 +2,8 @@
 //! writes them as Rust source into `OUT_DIR/g_tables.rs`.
 //!
 //! A table with window `w`, `d` rounds and `rows` rows holds, in row `i`, the multiples
-//! `1..=2^(w-1)` of `2^(w*d*i) * G`, affine, each coordinate as four little-endian u64 limbs.
+//! `1..=2^(w-1)` of `2^(w*d*i) * G`, affine, each coordinate as four little-endian u64 limbs
+//! of its canonical value.
 
 // A build script that cannot compute its tables has nothing better to do than stop the build.
 #![allow(clippy::expect_used, clippy::panic)]
@@ -42,7 +43,7 @@ fn main() {
         writeln!(
             src,
             "/// Row `i` holds `k * 2^({w}*{d}*i) * G` for `k` in `1..={entries}` \
-             (window {w}, {d} round(s)).\npub static {name}: [[Affine; {entries}]; {rows}] = ["
+             (window {w}, {d} round(s)).\npub const {name}: [[Point; {entries}]; {rows}] = ["
         )
         .ok();
         let mut base = ProjectivePoint::GENERATOR;
@@ -54,7 +55,7 @@ fn main() {
                 let (Some(x), Some(y)) = (point.x(), point.y()) else {
                     panic!("a multiple of G below its order is never the identity");
                 };
-                write!(src, "Affine::from_limbs({},{}),", limbs(x), limbs(y)).ok();
+                write!(src, "[{},{}],", limbs(x), limbs(y)).ok();
                 multiple += base;
             }
             src.push_str("],\n");

@@ -8,9 +8,33 @@
 //! (shared by both scalars) and one mixed addition per non-zero digit. A negative digit adds
 //! the negated point, which costs one field negation.
 
-use jwtgate_p256_table::{Affine, G_W6_D3, G_W7_D1, G_W7_D37};
-
+use super::field::Affine;
 use super::point::{Jacobian, MAX_BATCH, negate, normalize_batch};
+
+/// `jwtgate_p256_table`'s base-point tables in this target's field representation, by const
+/// evaluation: `.rodata`, never built at run time, and dropped by the linker where unused.
+static G_W7_D1: [[Affine; 64]; 37] = rows(&jwtgate_p256_table::G_W7_D1);
+static G_W6_D3: [[Affine; 32]; 15] = rows(&jwtgate_p256_table::G_W6_D3);
+static G_W7_D37: [[Affine; 64]; 1] = rows(&jwtgate_p256_table::G_W7_D37);
+
+/// A table of canonical limbs as field elements.
+// Const evaluation only: an index out of range would fail the build, not a verification.
+#[allow(clippy::indexing_slicing)]
+const fn rows<const E: usize, const R: usize>(
+    limbs: &[[jwtgate_p256_table::Point; E]; R],
+) -> [[Affine; E]; R] {
+    let mut out = [[Affine::from_limbs(&[[0; 4]; 2]); E]; R];
+    let mut i = 0;
+    while i < R {
+        let mut j = 0;
+        while j < E {
+            out[i][j] = Affine::from_limbs(&limbs[i][j]);
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+}
 
 /// A 256-bit big-endian scalar as little-endian limbs, with zero limbs past the top so that
 /// windows may read beyond bit 255.

@@ -2,12 +2,12 @@
 //! scalar part shared by every table configuration. The point multiplication comes from the
 //! caller's comb.
 
-use jwtgate_p256_table::{Affine, FieldElement, field_from_limbs};
 use p256::elliptic_curve::ops::Reduce;
 use p256::elliptic_curve::{Field as _, PrimeField as _};
 use p256::{FieldBytes, Scalar, U256};
 use sha2::{Digest as _, Sha256};
 
+use super::field::{Affine, Fe};
 use super::point::Jacobian;
 use super::scalar;
 use crate::Error;
@@ -15,8 +15,8 @@ use crate::Error;
 /// The affine coordinates of a p256 public key.
 pub(crate) fn affine_of(key: &p256::ecdsa::VerifyingKey) -> Option<Affine> {
     let point = key.to_encoded_point(false);
-    let x = Option::<FieldElement>::from(FieldElement::from_bytes(point.x()?))?;
-    let y = Option::<FieldElement>::from(FieldElement::from_bytes(point.y()?))?;
+    let x = Fe::from_bytes(&(*point.x()?).into())?;
+    let y = Fe::from_bytes(&(*point.y()?).into())?;
     Some(Affine { x, y })
 }
 
@@ -62,7 +62,7 @@ const P_MINUS_N: [u8; 32] = [
 ];
 
 /// The group order `n` as a field element (`n < p`).
-const N: FieldElement = field_from_limbs([
+const N: Fe = Fe::from_limbs([
     0xf3b9_cac2_fc63_2551,
     0xbce6_faad_a717_9e84,
     0xffff_ffff_ffff_ffff,
@@ -75,12 +75,12 @@ pub(super) fn x_matches(point: &Jacobian, r_bytes: &[u8; 32]) -> bool {
     if point.is_infinity() {
         return false;
     }
-    let Some(r) = Option::<FieldElement>::from(FieldElement::from_bytes(&(*r_bytes).into())) else {
+    let Some(r) = Fe::from_bytes(r_bytes) else {
         return false;
     };
     let zz = point.z.square();
-    if r.multiply(&zz) == point.x {
+    if r.mul(&zz) == point.x {
         return true;
     }
-    *r_bytes < P_MINUS_N && r.add(&N).multiply(&zz) == point.x
+    *r_bytes < P_MINUS_N && r.add(&N).mul(&zz) == point.x
 }

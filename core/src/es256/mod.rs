@@ -30,6 +30,7 @@
 
 mod comb;
 mod ecdsa;
+mod field;
 mod key;
 mod point;
 mod scalar;

@@ -7,7 +7,7 @@
 
 use core::fmt;
 
-use jwtgate_p256_table::{Affine, FieldElement};
+use super::field::{Affine, Fe};
 
 use super::comb;
 use super::ecdsa::verify_with;
@@ -134,8 +134,8 @@ impl sealed::Table for NoTable {
 }
 
 const ZERO_POINT: Affine = Affine {
-    x: FieldElement::ZERO,
-    y: FieldElement::ZERO,
+    x: Fe::ZERO,
+    y: Fe::ZERO,
 };
 
 /// The table's first entry, `1 * Q`: it says which key the table is for.

@@ -1,12 +1,15 @@
 //! Hooks for jwtgate's own tests of the point formulas and combs (private feature
 //! `_test-hooks`); not part of the API.
 
-use jwtgate_p256_table::{Affine, FieldElement};
+use super::field::{Affine, Fe};
 
 use super::ecdsa::x_matches;
 use super::key::Es256Key;
 use super::point::Jacobian;
 use super::table::{LargeTable, SmallTable};
+use super::field::fe32::Fe as Fe32;
+use super::field::fe64::Fe as Fe64;
+use super::field::FieldOps;
 use super::{comb, scalar};
 
 /// Affine coordinates, big-endian.
@@ -16,8 +19,8 @@ pub type Coordinates = ([u8; 32], [u8; 32]);
 #[derive(Clone, Copy, Debug)]
 pub struct Point(Jacobian);
 
-fn field(bytes: &[u8; 32]) -> Option<FieldElement> {
-    Option::from(FieldElement::from_bytes(&(*bytes).into()))
+fn field(bytes: &[u8; 32]) -> Option<Fe> {
+    Fe::from_bytes(bytes)
 }
 
 fn affine((x, y): &Coordinates) -> Option<Affine> {
@@ -41,9 +44,9 @@ impl Point {
         let z = field(z)?;
         let zz = z.square();
         Some(Point(Jacobian {
-            x: self.0.x.multiply(&zz),
-            y: self.0.y.multiply(&zz).multiply(&z),
-            z: self.0.z.multiply(&z),
+            x: self.0.x.mul(&zz),
+            y: self.0.y.mul(&zz).mul(&z),
+            z: self.0.z.mul(&z),
         }))
     }
     /// `2 self`.
@@ -66,7 +69,7 @@ impl Point {
     pub fn to_affine(self) -> Option<Coordinates> {
         self.0
             .to_affine()
-            .map(|a| (a.x.to_bytes().into(), a.y.to_bytes().into()))
+            .map(|a| (a.x.to_bytes(), a.y.to_bytes()))
     }
     /// Whether the affine x of this point is `r` modulo `n` (the final ECDSA check).
     pub fn x_matches(&self, r: &[u8; 32]) -> bool {
@@ -97,4 +100,133 @@ pub fn invert_scalar(k: &[u8; 32]) -> Option<[u8; 32]> {
 /// The signed base-2^w digits of `k`.
 pub fn signed_digits<const M: usize>(k: &[u8; 32], w: usize) -> [i8; M] {
     comb::recode_signed(k, w)
+}
+
+/// A limb width of the field arithmetic (both are compiled with the test hooks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Width {
+    /// 4 x u64 limbs (64-bit targets).
+    W64,
+    /// 8 x u32 limbs (32-bit targets: thumbv7em, wasm32).
+    W32,
+}
+
+/// Both limb widths.
+pub const WIDTHS: [Width; 2] = [Width::W64, Width::W32];
+
+/// The limb width this target's verification uses.
+pub const NATIVE_WIDTH: Width = if cfg!(target_pointer_width = "64") {
+    Width::W64
+} else {
+    Width::W32
+};
+
+/// A field operation, for the differential tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldOp {
+    /// `a + b`
+    Add,
+    /// `a - b`
+    Sub,
+    /// `-a`
+    Neg,
+    /// `2a`
+    Double,
+    /// `3a`
+    Triple,
+    /// `4a`
+    Quadruple,
+    /// `8a`
+    Octuple,
+    /// `a b`
+    Mul,
+    /// `a^2`
+    Square,
+    /// `a^-1` (`None` for zero)
+    Invert,
+}
+
+/// Every [`FieldOp`].
+pub const FIELD_OPS: [FieldOp; 10] = [
+    FieldOp::Add,
+    FieldOp::Sub,
+    FieldOp::Neg,
+    FieldOp::Double,
+    FieldOp::Triple,
+    FieldOp::Quadruple,
+    FieldOp::Octuple,
+    FieldOp::Mul,
+    FieldOp::Square,
+    FieldOp::Invert,
+];
+
+fn apply<F: FieldOps>(op: FieldOp, a: &F, b: &F) -> Option<F> {
+    Some(match op {
+        FieldOp::Add => a.add(b),
+        FieldOp::Sub => a.sub(b),
+        FieldOp::Neg => a.neg(),
+        FieldOp::Double => a.double(),
+        FieldOp::Triple => a.triple(),
+        FieldOp::Quadruple => a.quadruple(),
+        FieldOp::Octuple => a.octuple(),
+        FieldOp::Mul => a.mul(b),
+        FieldOp::Square => a.square(),
+        FieldOp::Invert => return a.invert(),
+    })
+}
+
+/// Runs `ops` in sequence on an accumulator starting at `start`: step `(op, k)` sets
+/// `acc = op(acc, operands[k])`. Operands are any 256-bit big-endian values (those `>= p`
+/// stand for their residue, as weakly reduced elements do). Returns the canonical result
+/// (big-endian) and the raw representation, or `None` if an inversion met zero.
+fn chain<F: FieldOps>(
+    start: &[u8; 32],
+    operands: &[[u8; 32]],
+    ops: &[(FieldOp, usize)],
+) -> Option<([u8; 32], [u8; 32])> {
+    let mut acc = F::from_raw_bytes(start);
+    for &(op, k) in ops {
+        let b = operands.get(k).map_or(F::ZERO, F::from_raw_bytes);
+        acc = apply(op, &acc, &b)?;
+    }
+    Some((acc.to_bytes(), acc.raw_bytes()))
+}
+
+/// `op(a, b)` at `width` on raw 256-bit big-endian operands: the canonical result.
+pub fn field_op(width: Width, op: FieldOp, a: &[u8; 32], b: &[u8; 32]) -> Option<[u8; 32]> {
+    field_chain(width, a, &[*b], &[(op, 0)]).map(|(canonical, _)| canonical)
+}
+
+/// A sequence of field operations at `width` (see `chain`): the canonical result and the raw
+/// representation it was held in.
+pub fn field_chain(
+    width: Width,
+    start: &[u8; 32],
+    operands: &[[u8; 32]],
+    ops: &[(FieldOp, usize)],
+) -> Option<([u8; 32], [u8; 32])> {
+    match width {
+        Width::W64 => chain::<Fe64>(start, operands, ops),
+        Width::W32 => chain::<Fe32>(start, operands, ops),
+    }
+}
+
+/// Parses a canonical field element (`None` unless below `p`), and encodes it back.
+pub fn field_from_bytes(width: Width, bytes: &[u8; 32]) -> Option<[u8; 32]> {
+    match width {
+        Width::W64 => Fe64::from_bytes(bytes).map(|f| f.to_bytes()),
+        Width::W32 => Fe32::from_bytes(bytes).map(|f| f.to_bytes()),
+    }
+}
+
+/// Whether two raw 256-bit values are the same field element, and whether the first is zero.
+pub fn field_eq(width: Width, a: &[u8; 32], b: &[u8; 32]) -> (bool, bool) {
+    fn eq<F: FieldOps>(a: &[u8; 32], b: &[u8; 32]) -> (bool, bool) {
+        let a = F::from_raw_bytes(a);
+        (a == F::from_raw_bytes(b), a.is_zero())
+    }
+    match width {
+        Width::W64 => eq::<Fe64>(a, b),
+        Width::W32 => eq::<Fe32>(a, b),
+    }
 }

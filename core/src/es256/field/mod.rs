@@ -1,0 +1,169 @@
+//! The P-256 base field, `p = 2^256 - 2^224 + 2^192 + 2^96 - 1`, built for ES256
+//! verification.
+//!
+//! **Variable time, public inputs only.** These routines branch on (rare) carries, and
+//! nothing here was written to hide its operands: they are for signature *verification*,
+//! where the key, the message and the signature are all public. They must never be used for
+//! signing, key generation, key agreement or any computation on secret data.
+//!
+//! # Representation
+//!
+//! An element is an integer below `2^256` congruent to its value modulo `p` ("weakly
+//! reduced": both `x` and `x + p` may stand for the same element when `x + p < 2^256`), in
+//! little-endian limbs, *not* in Montgomery form. So the base-point tables are the canonical
+//! coordinates as they are, and bytes need no conversion. Additions and subtractions fold
+//! their carry back at once (`2^256 = 2^224 - 2^192 - 2^96 + 1 mod p`); products are reduced
+//! with the Solinas identities for this `p` (NIST's FIPS 186 routine); elements are brought
+//! below `p` only to be compared or encoded.
+//!
+//! # Limb width
+//!
+//! One implementation per limb width, chosen by `target_pointer_width`: [`fe64`] (4 x u64,
+//! u128 products) on 64-bit targets, [`fe32`] (8 x u32, products in the shape of UMULL /
+//! UMAAL) on 32-bit ones (thumbv7em, wasm32). Both are compiled and tested on every host
+//! (the one not in use only under `cfg(test)` or the private `_test-hooks` feature).
+
+// The width a target does not use is compiled only for tests, which use less of it.
+#[cfg(any(target_pointer_width = "32", test, feature = "_test-hooks"))]
+#[cfg_attr(not(target_pointer_width = "32"), allow(dead_code))]
+pub(crate) mod fe32;
+#[cfg(any(target_pointer_width = "64", test, feature = "_test-hooks"))]
+#[cfg_attr(target_pointer_width = "32", allow(dead_code))]
+pub(crate) mod fe64;
+
+/// The field element of this target's limb width.
+#[cfg(target_pointer_width = "64")]
+pub(crate) use fe64::Fe;
+/// The field element of this target's limb width.
+#[cfg(not(target_pointer_width = "64"))]
+pub(crate) use fe32::Fe;
+
+/// A finite point in affine coordinates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Affine {
+    pub(crate) x: Fe,
+    pub(crate) y: Fe,
+}
+
+impl Affine {
+    /// A point from the little-endian 64-bit limbs of its canonical coordinates (not checked
+    /// to be on the curve: for generated constants).
+    pub(crate) const fn from_limbs(xy: &[[u64; 4]; 2]) -> Affine {
+        Affine {
+            x: Fe::from_limbs(xy[0]),
+            y: Fe::from_limbs(xy[1]),
+        }
+    }
+}
+
+/// The operations both limb widths provide, so that tests and the fuzzer drive them alike.
+#[cfg(any(test, feature = "_test-hooks"))]
+pub(crate) trait FieldOps: Copy + PartialEq + core::fmt::Debug {
+    const ZERO: Self;
+    /// Any 256-bit big-endian value, reduced modulo `p` lazily (it may be `>= p`).
+    fn from_raw_bytes(bytes: &[u8; 32]) -> Self;
+    fn to_bytes(self) -> [u8; 32];
+    /// The raw (possibly non-canonical) value, big-endian.
+    fn raw_bytes(&self) -> [u8; 32];
+    fn add(&self, b: &Self) -> Self;
+    fn sub(&self, b: &Self) -> Self;
+    fn neg(&self) -> Self;
+    fn double(&self) -> Self;
+    fn triple(&self) -> Self;
+    fn quadruple(&self) -> Self;
+    fn octuple(&self) -> Self;
+    fn mul(&self, b: &Self) -> Self;
+    fn square(&self) -> Self;
+    fn invert(&self) -> Option<Self>;
+    fn is_zero(&self) -> bool;
+}
+
+/// Implements [`FieldOps`] by the inherent methods of the same names.
+#[cfg(any(test, feature = "_test-hooks"))]
+macro_rules! field_ops {
+    ($fe:ty) => {
+        impl $crate::es256::field::FieldOps for $fe {
+            const ZERO: Self = <$fe>::ZERO;
+            fn from_raw_bytes(bytes: &[u8; 32]) -> Self {
+                <$fe>::from_raw_bytes(bytes)
+            }
+            fn to_bytes(self) -> [u8; 32] {
+                <$fe>::to_bytes(self)
+            }
+            fn raw_bytes(&self) -> [u8; 32] {
+                <$fe>::raw_bytes(self)
+            }
+            fn add(&self, b: &Self) -> Self {
+                <$fe>::add(self, b)
+            }
+            fn sub(&self, b: &Self) -> Self {
+                <$fe>::sub(self, b)
+            }
+            fn neg(&self) -> Self {
+                <$fe>::neg(self)
+            }
+            fn double(&self) -> Self {
+                <$fe>::double(self)
+            }
+            fn triple(&self) -> Self {
+                <$fe>::triple(self)
+            }
+            fn quadruple(&self) -> Self {
+                <$fe>::quadruple(self)
+            }
+            fn octuple(&self) -> Self {
+                <$fe>::octuple(self)
+            }
+            fn mul(&self, b: &Self) -> Self {
+                <$fe>::mul(self, b)
+            }
+            fn square(&self) -> Self {
+                <$fe>::square(self)
+            }
+            fn invert(&self) -> Option<Self> {
+                <$fe>::invert(self)
+            }
+            fn is_zero(&self) -> bool {
+                <$fe>::is_zero(self)
+            }
+        }
+    };
+}
+#[cfg(any(test, feature = "_test-hooks"))]
+pub(crate) use field_ops;
+
+/// `a^(p - 2) = a^-1` (Fermat), by an addition chain of 255 squarings and 13
+/// multiplications. `None` for zero. Not for hot paths: table building and tests.
+macro_rules! invert_impl {
+    () => {
+        /// `self^-1` (Fermat's little theorem), `None` for zero.
+        pub(crate) fn invert(&self) -> Option<Self> {
+            if self.is_zero() {
+                return None;
+            }
+            let sqn = |x: Self, n: u32| {
+                let mut x = x;
+                for _ in 0..n {
+                    x = x.square();
+                }
+                x
+            };
+            let a = *self;
+            let x2 = a.square().mul(&a);
+            let x4 = sqn(x2, 2).mul(&x2);
+            let x8 = sqn(x4, 4).mul(&x4);
+            let x16 = sqn(x8, 8).mul(&x8);
+            let x24 = sqn(x16, 8).mul(&x8);
+            let x28 = sqn(x24, 4).mul(&x4);
+            let x30 = sqn(x28, 2).mul(&x2);
+            let x32 = sqn(x30, 2).mul(&x2);
+            // p - 2 = ffffffff 00000001 | 0 (96 bits) | ffffffff ffffffff fffffffd
+            let r = sqn(x32, 32).mul(&a);
+            let r = sqn(r, 128).mul(&x32);
+            let r = sqn(r, 32).mul(&x32);
+            let r = sqn(r, 30).mul(&x30);
+            Some(sqn(r, 2).mul(&a))
+        }
+    };
+}
+pub(crate) use invert_impl;
