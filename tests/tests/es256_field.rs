@@ -149,7 +149,10 @@ fn equality_and_zero_see_through_the_representation() {
         let p1 = add_be(&P, &small(1));
         assert_eq!(field_eq(width, &p1, &small(1)), (true, false));
         assert_eq!(field_eq(width, &small(1), &small(2)), (false, false));
-        assert_eq!(field_eq(width, &[0xff; 32], &sub_be(&[0xff; 32], &P)), (true, false));
+        assert_eq!(
+            field_eq(width, &[0xff; 32], &sub_be(&[0xff; 32], &P)),
+            (true, false)
+        );
     }
 }
 

@@ -7,16 +7,16 @@ use p256::elliptic_curve::{Field as _, PrimeField as _};
 use p256::{FieldBytes, Scalar, U256};
 use sha2::{Digest as _, Sha256};
 
-use super::field::{Affine, Fe};
+use super::field::{Affine, Field};
 use super::point::Jacobian;
 use super::scalar;
 use crate::Error;
 
 /// The affine coordinates of a p256 public key.
-pub(crate) fn affine_of(key: &p256::ecdsa::VerifyingKey) -> Option<Affine> {
+pub(crate) fn affine_of<F: Field>(key: &p256::ecdsa::VerifyingKey) -> Option<Affine<F>> {
     let point = key.to_encoded_point(false);
-    let x = Fe::from_bytes(&(*point.x()?).into())?;
-    let y = Fe::from_bytes(&(*point.y()?).into())?;
+    let x = F::from_bytes(&(*point.x()?).into())?;
+    let y = F::from_bytes(&(*point.y()?).into())?;
     Some(Affine { x, y })
 }
 
@@ -28,10 +28,10 @@ fn nonzero_scalar(bytes: &[u8]) -> Option<Scalar> {
 }
 
 /// ECDSA verification (SEC 1 §4.1.4) with `mul(u1, u2) = u1*G + u2*Q` supplied by a comb.
-pub(crate) fn verify_with(
+pub(crate) fn verify_with<F: Field>(
     message: &[u8],
     signature: &[u8],
-    mul: impl FnOnce(&[u8; 32], &[u8; 32]) -> Jacobian,
+    mul: impl FnOnce(&[u8; 32], &[u8; 32]) -> Jacobian<F>,
 ) -> Result<(), Error> {
     let (Some(r_bytes), Some(s_bytes), 64) =
         (signature.get(..32), signature.get(32..), signature.len())
@@ -61,26 +61,18 @@ const P_MINUS_N: [u8; 32] = [
     0x0c, 0x46, 0x35, 0x3d, 0x03, 0x9c, 0xda, 0xae,
 ];
 
-/// The group order `n` as a field element (`n < p`).
-const N: Fe = Fe::from_limbs([
-    0xf3b9_cac2_fc63_2551,
-    0xbce6_faad_a717_9e84,
-    0xffff_ffff_ffff_ffff,
-    0xffff_ffff_0000_0000,
-]);
-
 /// Whether the affine x of `point` reduces to `r` modulo `n`, without inverting `Z`:
 /// `X == r Z^2`, or `X == (r + n) Z^2` when `r + n < p`. Infinity never matches.
-pub(super) fn x_matches(point: &Jacobian, r_bytes: &[u8; 32]) -> bool {
+pub(super) fn x_matches<F: Field>(point: &Jacobian<F>, r_bytes: &[u8; 32]) -> bool {
     if point.is_infinity() {
         return false;
     }
-    let Some(r) = Fe::from_bytes(r_bytes) else {
+    let Some(r) = F::from_bytes(r_bytes) else {
         return false;
     };
     let zz = point.z.square();
     if r.mul(&zz) == point.x {
         return true;
     }
-    *r_bytes < P_MINUS_N && r.add(&N).mul(&zz) == point.x
+    *r_bytes < P_MINUS_N && r.add(&F::N).mul(&zz) == point.x
 }

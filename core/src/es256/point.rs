@@ -5,41 +5,42 @@
 //! infinity, an addition of a point to itself (H = 0, R = 0: doubling) and of a point to its
 //! negation (H = 0, R != 0: infinity).
 
-use super::field::{Affine, Fe};
+use super::field::{Affine, Field};
 
 /// `(X : Y : Z)` stands for the affine point `(X / Z^2, Y / Z^3)`; `Z = 0` is infinity.
+/// In this target's field unless told otherwise (the tests run both limb widths).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Jacobian {
-    pub(crate) x: Fe,
-    pub(crate) y: Fe,
-    pub(crate) z: Fe,
+pub(crate) struct Jacobian<F = super::field::Fe> {
+    pub(crate) x: F,
+    pub(crate) y: F,
+    pub(crate) z: F,
 }
 
-fn is_zero(f: &Fe) -> bool {
+fn is_zero<F: Field>(f: &F) -> bool {
     f.is_zero()
 }
 
 /// `-p`.
-pub(crate) fn negate(p: &Affine) -> Affine {
+pub(crate) fn negate<F: Field>(p: &Affine<F>) -> Affine<F> {
     Affine {
         x: p.x,
         y: p.y.neg(),
     }
 }
 
-impl Jacobian {
+impl<F: Field> Jacobian<F> {
     /// The point at infinity (the group identity).
-    pub(crate) const INFINITY: Jacobian = Jacobian {
-        x: Fe::ONE,
-        y: Fe::ONE,
-        z: Fe::ZERO,
+    pub(crate) const INFINITY: Jacobian<F> = Jacobian {
+        x: F::ONE,
+        y: F::ONE,
+        z: F::ZERO,
     };
 
-    pub(crate) const fn from_affine(p: &Affine) -> Jacobian {
+    pub(crate) const fn from_affine(p: &Affine<F>) -> Jacobian<F> {
         Jacobian {
             x: p.x,
             y: p.y,
-            z: Fe::ONE,
+            z: F::ONE,
         }
     }
 
@@ -48,9 +49,9 @@ impl Jacobian {
     }
 
     /// `2 * self` (dbl-2001-b: 3M + 5S).
-    pub(crate) fn double(&self) -> Jacobian {
+    pub(crate) fn double(&self) -> Jacobian<F> {
         if self.is_infinity() {
-            return Jacobian::INFINITY;
+            return Self::INFINITY;
         }
         let delta = self.z.square();
         let gamma = self.y.square();
@@ -71,9 +72,9 @@ impl Jacobian {
     }
 
     /// `self + p` for an affine `p` (mixed addition: 8M + 3S).
-    pub(crate) fn add_affine(&self, p: &Affine) -> Jacobian {
+    pub(crate) fn add_affine(&self, p: &Affine<F>) -> Jacobian<F> {
         if self.is_infinity() {
-            return Jacobian::from_affine(p);
+            return Self::from_affine(p);
         }
         let z1z1 = self.z.square();
         let u2 = p.x.mul(&z1z1);
@@ -85,7 +86,7 @@ impl Jacobian {
             return if is_zero(&r) {
                 self.double()
             } else {
-                Jacobian::INFINITY
+                Self::INFINITY
             };
         }
         let hh = h.square();
@@ -101,7 +102,7 @@ impl Jacobian {
     }
 
     /// `self + q` for a Jacobian `q` (12M + 4S).
-    pub(crate) fn add(&self, q: &Jacobian) -> Jacobian {
+    pub(crate) fn add(&self, q: &Jacobian<F>) -> Jacobian<F> {
         if self.is_infinity() {
             return *q;
         }
@@ -120,7 +121,7 @@ impl Jacobian {
             return if is_zero(&r) {
                 self.double()
             } else {
-                Jacobian::INFINITY
+                Self::INFINITY
             };
         }
         let hh = h.square();
@@ -136,7 +137,7 @@ impl Jacobian {
     }
 
     /// `-self`.
-    pub(crate) fn negate(&self) -> Jacobian {
+    pub(crate) fn negate(&self) -> Jacobian<F> {
         Jacobian {
             x: self.x,
             y: self.y.neg(),
@@ -146,7 +147,7 @@ impl Jacobian {
 
     /// The affine point, or `None` at infinity. One field inversion: not for hot paths.
     #[cfg(feature = "_test-hooks")]
-    pub(crate) fn to_affine(self) -> Option<Affine> {
+    pub(crate) fn to_affine(self) -> Option<Affine<F>> {
         let zinv = self.z.invert()?;
         let zinv2 = zinv.square();
         Some(Affine {
@@ -158,16 +159,16 @@ impl Jacobian {
 
 /// Writes the affine form of `points` into `out` with one inversion (Montgomery's trick).
 /// Returns `false` (leaving `out` partly written) if any point is at infinity.
-pub(crate) fn normalize_batch(points: &[Jacobian], out: &mut [Affine]) -> bool {
+pub(crate) fn normalize_batch<F: Field>(points: &[Jacobian<F>], out: &mut [Affine<F>]) -> bool {
     if points.len() != out.len() || points.len() > MAX_BATCH {
         return false;
     }
     // before[k] = z_0 * ... * z_(k-1)
-    let mut before_storage = [Fe::ONE; MAX_BATCH];
+    let mut before_storage = [F::ONE; MAX_BATCH];
     let Some(before) = before_storage.get_mut(..points.len()) else {
         return false;
     };
-    let mut product = Fe::ONE;
+    let mut product = F::ONE;
     for (p, b) in points.iter().zip(before.iter_mut()) {
         *b = product;
         product = product.mul(&p.z);

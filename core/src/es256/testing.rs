@@ -4,12 +4,12 @@
 use super::field::{Affine, Fe};
 
 use super::ecdsa::x_matches;
+use super::field::Field;
+use super::field::fe32::Fe as Fe32;
+use super::field::fe64::Fe as Fe64;
 use super::key::Es256Key;
 use super::point::Jacobian;
 use super::table::{LargeTable, SmallTable};
-use super::field::fe32::Fe as Fe32;
-use super::field::fe64::Fe as Fe64;
-use super::field::FieldOps;
 use super::{comb, scalar};
 
 /// Affine coordinates, big-endian.
@@ -67,9 +67,7 @@ impl Point {
     }
     /// The affine coordinates, `None` at infinity.
     pub fn to_affine(self) -> Option<Coordinates> {
-        self.0
-            .to_affine()
-            .map(|a| (a.x.to_bytes(), a.y.to_bytes()))
+        self.0.to_affine().map(|a| (a.x.to_bytes(), a.y.to_bytes()))
     }
     /// Whether the affine x of this point is `r` modulo `n` (the final ECDSA check).
     pub fn x_matches(&self, r: &[u8; 32]) -> bool {
@@ -160,7 +158,7 @@ pub const FIELD_OPS: [FieldOp; 10] = [
     FieldOp::Invert,
 ];
 
-fn apply<F: FieldOps>(op: FieldOp, a: &F, b: &F) -> Option<F> {
+fn apply<F: Field>(op: FieldOp, a: &F, b: &F) -> Option<F> {
     Some(match op {
         FieldOp::Add => a.add(b),
         FieldOp::Sub => a.sub(b),
@@ -179,7 +177,7 @@ fn apply<F: FieldOps>(op: FieldOp, a: &F, b: &F) -> Option<F> {
 /// `acc = op(acc, operands[k])`. Operands are any 256-bit big-endian values (those `>= p`
 /// stand for their residue, as weakly reduced elements do). Returns the canonical result
 /// (big-endian) and the raw representation, or `None` if an inversion met zero.
-fn chain<F: FieldOps>(
+fn chain<F: Field>(
     start: &[u8; 32],
     operands: &[[u8; 32]],
     ops: &[(FieldOp, usize)],
@@ -221,12 +219,84 @@ pub fn field_from_bytes(width: Width, bytes: &[u8; 32]) -> Option<[u8; 32]> {
 
 /// Whether two raw 256-bit values are the same field element, and whether the first is zero.
 pub fn field_eq(width: Width, a: &[u8; 32], b: &[u8; 32]) -> (bool, bool) {
-    fn eq<F: FieldOps>(a: &[u8; 32], b: &[u8; 32]) -> (bool, bool) {
+    fn eq<F: Field>(a: &[u8; 32], b: &[u8; 32]) -> (bool, bool) {
         let a = F::from_raw_bytes(a);
         (a == F::from_raw_bytes(b), a.is_zero())
     }
     match width {
         Width::W64 => eq::<Fe64>(a, b),
         Width::W32 => eq::<Fe32>(a, b),
+    }
+}
+
+/// A table configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Config {
+    /// No per-key table.
+    NoTable,
+    /// `SmallTable`'s comb.
+    SmallTable,
+    /// `LargeTable`'s comb.
+    LargeTable,
+}
+
+/// Every [`Config`].
+pub const CONFIGS: [Config; 3] = [Config::NoTable, Config::SmallTable, Config::LargeTable];
+
+/// A key's small and large combs in the 32-bit field (which a 64-bit target never uses
+/// otherwise), so the whole verification runs at both limb widths on the host.
+pub struct Tables32 {
+    q: Option<Affine<Fe32>>,
+    small: [[Affine<Fe32>; 8]; 17],
+    large: [[Affine<Fe32>; 32]; 43],
+}
+
+impl Tables32 {
+    const ZERO: Affine<Fe32> = Affine {
+        x: Fe32::ZERO,
+        y: Fe32::ZERO,
+    };
+    /// Nothing built (box it: it is 96 KiB).
+    pub const EMPTY: Tables32 = Tables32 {
+        q: None,
+        small: [[Self::ZERO; 8]; 17],
+        large: [[Self::ZERO; 32]; 43],
+    };
+
+    /// Builds both combs for `key`; `false` if that failed (never for a valid key).
+    pub fn build(&mut self, key: &Es256Key) -> bool {
+        let Some(q) = super::ecdsa::affine_of::<Fe32>(key.__as_p256()) else {
+            return false;
+        };
+        self.q = Some(q);
+        comb::build_rows(&mut self.small, &q, 16) && comb::build_rows(&mut self.large, &q, 6)
+    }
+
+    fn mul(&self, config: Config, u1: &[u8; 32], u2: &[u8; 32]) -> Option<Jacobian<Fe32>> {
+        let q = self.q.as_ref()?;
+        Some(match config {
+            Config::NoTable => comb::mul_none(u1, u2, q),
+            Config::SmallTable => comb::mul_small(u1, u2, &self.small),
+            Config::LargeTable => comb::mul_large(u1, u2, &self.large),
+        })
+    }
+
+    /// ECDSA verification of a raw `r || s` signature over `message` in the 32-bit field,
+    /// with the configuration's comb: `false` also if the tables are not built.
+    pub fn verify(&self, config: Config, message: &[u8], signature: &[u8]) -> bool {
+        let Some(q) = self.q else {
+            return false;
+        };
+        super::ecdsa::verify_with(message, signature, |u1, u2| {
+            self.mul(config, u1, u2)
+                .unwrap_or_else(|| Jacobian::from_affine(&q))
+        })
+        .is_ok()
+    }
+
+    /// `u1*G + u2*Q` in the 32-bit field, affine (`None` at infinity or if not built).
+    pub fn mul_affine(&self, config: Config, u1: &[u8; 32], u2: &[u8; 32]) -> Option<Coordinates> {
+        let a = self.mul(config, u1, u2)?.to_affine()?;
+        Some((a.x.to_bytes(), a.y.to_bytes()))
     }
 }

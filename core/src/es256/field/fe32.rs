@@ -83,7 +83,24 @@ fn fold_reduced(x: [u32; 8], t: i64) -> Fe {
 /// (between -4 and 6 times `2^256`) folded back.
 #[inline(always)]
 fn reduce(c: [u32; 16]) -> Fe {
-    let [c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15] = c.map(i64::from);
+    let [
+        c0,
+        c1,
+        c2,
+        c3,
+        c4,
+        c5,
+        c6,
+        c7,
+        c8,
+        c9,
+        c10,
+        c11,
+        c12,
+        c13,
+        c14,
+        c15,
+    ] = c.map(i64::from);
     let (r0, k) = split(c0 + c8 + c9 - c11 - c12 - c13 - c14);
     let (r1, k) = split(c1 + c9 + c10 - c12 - c13 - c14 - c15 + k);
     let (r2, k) = split(c2 + c10 + c11 - c13 - c14 - c15 + k);
@@ -320,7 +337,9 @@ impl Fe {
         let (r13, c) = mac(a7, b6, r13, c);
         let (r14, r15) = mac(a7, b7, r14, c);
 
-        reduce([r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15])
+        reduce([
+            r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15,
+        ])
     }
 
     /// `self^2`: the 28 cross products once, doubled by a shift, plus the 8 squares.
@@ -402,11 +421,12 @@ impl Fe {
         let (q0, q1) = mac(a7, a7, 0, 0);
         let (r14, c) = adc(r14, q0, c);
         let (r15, _) = adc(r15, q1, c);
-        reduce([r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15])
+        reduce([
+            r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15,
+        ])
     }
 
     super::invert_impl!();
 }
 
-#[cfg(any(test, feature = "_test-hooks"))]
-super::field_ops!(Fe);
+super::field_impl!(Fe);

@@ -293,7 +293,12 @@ impl Fe {
     pub(crate) fn double(&self) -> Fe {
         let [a0, a1, a2, a3] = self.0;
         fold_carry(
-            [a0 << 1, (a1 << 1) | (a0 >> 63), (a2 << 1) | (a1 >> 63), (a3 << 1) | (a2 >> 63)],
+            [
+                a0 << 1,
+                (a1 << 1) | (a0 >> 63),
+                (a2 << 1) | (a1 >> 63),
+                (a3 << 1) | (a2 >> 63),
+            ],
             a3 >> 63,
         )
     }
@@ -390,5 +395,4 @@ impl Fe {
     super::invert_impl!();
 }
 
-#[cfg(any(test, feature = "_test-hooks"))]
-super::field_ops!(Fe);
+super::field_impl!(Fe);

@@ -32,38 +32,37 @@ pub(crate) mod fe32;
 pub(crate) mod fe64;
 
 /// The field element of this target's limb width.
-#[cfg(target_pointer_width = "64")]
-pub(crate) use fe64::Fe;
-/// The field element of this target's limb width.
 #[cfg(not(target_pointer_width = "64"))]
 pub(crate) use fe32::Fe;
+/// The field element of this target's limb width.
+#[cfg(target_pointer_width = "64")]
+pub(crate) use fe64::Fe;
 
-/// A finite point in affine coordinates.
+/// A finite point in affine coordinates (in this target's field unless told otherwise).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Affine {
-    pub(crate) x: Fe,
-    pub(crate) y: Fe,
+pub(crate) struct Affine<F = Fe> {
+    pub(crate) x: F,
+    pub(crate) y: F,
 }
 
-impl Affine {
-    /// A point from the little-endian 64-bit limbs of its canonical coordinates (not checked
-    /// to be on the curve: for generated constants).
-    pub(crate) const fn from_limbs(xy: &[[u64; 4]; 2]) -> Affine {
-        Affine {
-            x: Fe::from_limbs(xy[0]),
-            y: Fe::from_limbs(xy[1]),
-        }
-    }
-}
-
-/// The operations both limb widths provide, so that tests and the fuzzer drive them alike.
-#[cfg(any(test, feature = "_test-hooks"))]
-pub(crate) trait FieldOps: Copy + PartialEq + core::fmt::Debug {
+/// The field operations the point formulas, combs and the final check use, implemented by
+/// both limb widths (the formulas are generic, so the tests run the whole verification at
+/// either width; a build for a target uses only its own).
+pub(crate) trait Field: Copy + PartialEq + core::fmt::Debug {
     const ZERO: Self;
-    /// Any 256-bit big-endian value, reduced modulo `p` lazily (it may be `>= p`).
+    const ONE: Self;
+    /// The group order `n` (below `p`) as a field element, for the final check.
+    const N: Self;
+    /// The element of 32 big-endian bytes, `None` unless they are below `p`.
+    fn from_bytes(bytes: &[u8; 32]) -> Option<Self>;
+    /// Any 256-bit big-endian value, as the element it is congruent to.
+    #[cfg(any(test, feature = "_test-hooks"))]
     fn from_raw_bytes(bytes: &[u8; 32]) -> Self;
+    /// The canonical value, big-endian.
+    #[cfg(any(test, feature = "_test-hooks"))]
     fn to_bytes(self) -> [u8; 32];
-    /// The raw (possibly non-canonical) value, big-endian.
+    /// The representation as it is (possibly `>= p`), big-endian.
+    #[cfg(any(test, feature = "_test-hooks"))]
     fn raw_bytes(&self) -> [u8; 32];
     fn add(&self, b: &Self) -> Self;
     fn sub(&self, b: &Self) -> Self;
@@ -78,59 +77,96 @@ pub(crate) trait FieldOps: Copy + PartialEq + core::fmt::Debug {
     fn is_zero(&self) -> bool;
 }
 
-/// Implements [`FieldOps`] by the inherent methods of the same names.
-#[cfg(any(test, feature = "_test-hooks"))]
-macro_rules! field_ops {
+/// The group order `n`, little-endian 64-bit limbs.
+const N_LIMBS: [u64; 4] = [
+    0xf3b9_cac2_fc63_2551,
+    0xbce6_faad_a717_9e84,
+    0xffff_ffff_ffff_ffff,
+    0xffff_ffff_0000_0000,
+];
+
+/// Implements [`Field`] by the inherent methods of the same names.
+macro_rules! field_impl {
     ($fe:ty) => {
-        impl $crate::es256::field::FieldOps for $fe {
+        impl $crate::es256::field::Field for $fe {
             const ZERO: Self = <$fe>::ZERO;
+            const ONE: Self = <$fe>::ONE;
+            const N: Self = <$fe>::from_limbs(super::N_LIMBS);
+            #[inline(always)]
+            fn from_bytes(bytes: &[u8; 32]) -> Option<Self> {
+                <$fe>::from_bytes(bytes)
+            }
+            #[cfg(any(test, feature = "_test-hooks"))]
             fn from_raw_bytes(bytes: &[u8; 32]) -> Self {
                 <$fe>::from_raw_bytes(bytes)
             }
+            #[cfg(any(test, feature = "_test-hooks"))]
             fn to_bytes(self) -> [u8; 32] {
                 <$fe>::to_bytes(self)
             }
+            #[cfg(any(test, feature = "_test-hooks"))]
             fn raw_bytes(&self) -> [u8; 32] {
                 <$fe>::raw_bytes(self)
             }
+            #[inline(always)]
             fn add(&self, b: &Self) -> Self {
                 <$fe>::add(self, b)
             }
+            #[inline(always)]
             fn sub(&self, b: &Self) -> Self {
                 <$fe>::sub(self, b)
             }
+            #[inline(always)]
             fn neg(&self) -> Self {
                 <$fe>::neg(self)
             }
+            #[inline(always)]
             fn double(&self) -> Self {
                 <$fe>::double(self)
             }
+            #[inline(always)]
             fn triple(&self) -> Self {
                 <$fe>::triple(self)
             }
+            #[inline(always)]
             fn quadruple(&self) -> Self {
                 <$fe>::quadruple(self)
             }
+            #[inline(always)]
             fn octuple(&self) -> Self {
                 <$fe>::octuple(self)
             }
+            #[inline(always)]
             fn mul(&self, b: &Self) -> Self {
                 <$fe>::mul(self, b)
             }
+            #[inline(always)]
             fn square(&self) -> Self {
                 <$fe>::square(self)
             }
+            #[inline(always)]
             fn invert(&self) -> Option<Self> {
                 <$fe>::invert(self)
             }
+            #[inline(always)]
             fn is_zero(&self) -> bool {
                 <$fe>::is_zero(self)
             }
         }
+
+        impl $crate::es256::field::Affine<$fe> {
+            /// A point from the little-endian 64-bit limbs of its canonical coordinates (not
+            /// checked to be on the curve: for generated constants).
+            pub(crate) const fn from_limbs(xy: &[[u64; 4]; 2]) -> Self {
+                $crate::es256::field::Affine {
+                    x: <$fe>::from_limbs(xy[0]),
+                    y: <$fe>::from_limbs(xy[1]),
+                }
+            }
+        }
     };
 }
-#[cfg(any(test, feature = "_test-hooks"))]
-pub(crate) use field_ops;
+pub(crate) use field_impl;
 
 /// `a^(p - 2) = a^-1` (Fermat), by an addition chain of 255 squarings and 13
 /// multiplications. `None` for zero. Not for hot paths: table building and tests.
