@@ -27,34 +27,34 @@ pub(crate) trait BaseTables: Field + 'static {
 /// evaluation, so they are `.rodata`, never built at run time, and dropped by the linker
 /// where unused.
 macro_rules! base_tables {
-    ($fe:ty, $rows:ident) => {
+    ($fe:ty, $rows:ident, $w7d1:ident, $w6d3:ident, $w7d37:ident) => {
         impl BaseTables for $fe {
             fn g_w7_d1() -> &'static [[Affine<$fe>; 64]; 37] {
-                static T: [[Affine<$fe>; 64]; 37] = $rows(&jwtgate_p256_table::G_W7_D1);
+                static T: [[Affine<$fe>; 64]; 37] = $rows(&jwtgate_p256_table::$w7d1);
                 &T
             }
             fn g_w6_d3() -> &'static [[Affine<$fe>; 32]; 15] {
-                static T: [[Affine<$fe>; 32]; 15] = $rows(&jwtgate_p256_table::G_W6_D3);
+                static T: [[Affine<$fe>; 32]; 15] = $rows(&jwtgate_p256_table::$w6d3);
                 &T
             }
             fn g_w7_d37() -> &'static [[Affine<$fe>; 64]; 1] {
-                static T: [[Affine<$fe>; 64]; 1] = $rows(&jwtgate_p256_table::G_W7_D37);
+                static T: [[Affine<$fe>; 64]; 1] = $rows(&jwtgate_p256_table::$w7d37);
                 &T
             }
         }
 
-        /// A table of canonical limbs as field elements.
+        /// A table's limbs as field elements.
         // Const evaluation only: an index out of range would fail the build.
         #[allow(clippy::indexing_slicing)]
         const fn $rows<const E: usize, const R: usize>(
             limbs: &[[Point; E]; R],
         ) -> [[Affine<$fe>; E]; R] {
-            let mut out = [[Affine::<$fe>::from_limbs(&[[0; 4]; 2]); E]; R];
+            let mut out = [[Affine::<$fe>::from_table_limbs(&[[0; 4]; 2]); E]; R];
             let mut i = 0;
             while i < R {
                 let mut j = 0;
                 while j < E {
-                    out[i][j] = Affine::<$fe>::from_limbs(&limbs[i][j]);
+                    out[i][j] = Affine::<$fe>::from_table_limbs(&limbs[i][j]);
                     j += 1;
                 }
                 i += 1;
@@ -65,9 +65,15 @@ macro_rules! base_tables {
 }
 
 #[cfg(any(target_pointer_width = "64", test, feature = "_test-hooks"))]
-base_tables!(super::field::fe64::Fe, rows64);
+base_tables!(
+    super::field::fe64::Fe,
+    rows64,
+    G_W7_D1_MONT,
+    G_W6_D3_MONT,
+    G_W7_D37_MONT
+);
 #[cfg(any(target_pointer_width = "32", test, feature = "_test-hooks"))]
-base_tables!(super::field::fe32::Fe, rows32);
+base_tables!(super::field::fe32::Fe, rows32, G_W7_D1, G_W6_D3, G_W7_D37);
 
 /// A 256-bit big-endian scalar as little-endian limbs, with zero limbs past the top so that
 /// windows may read beyond bit 255.

@@ -125,9 +125,12 @@ impl Fe {
     pub(crate) const ZERO: Fe = Fe([0; 8]);
     pub(crate) const ONE: Fe = Fe([1, 0, 0, 0, 0, 0, 0, 0]);
 
-    /// An element from the little-endian 64-bit limbs of its canonical value (for
-    /// constants: the base-point tables are stored as 32-bit words).
-    pub(crate) const fn from_limbs(l: [u64; 4]) -> Fe {
+    /// The group order `n`.
+    pub(crate) const N: Fe = Fe::from_table_limbs(super::N_LIMBS);
+
+    /// An element from the little-endian 64-bit limbs of its canonical value, as
+    /// `jwtgate_p256_table`'s tables hold them (stored here as 32-bit words).
+    pub(crate) const fn from_table_limbs(l: [u64; 4]) -> Fe {
         Fe([
             l[0] as u32,
             (l[0] >> 32) as u32,

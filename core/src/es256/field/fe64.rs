@@ -1,9 +1,12 @@
 //! The P-256 base field in four 64-bit limbs with u128 products: the 64-bit targets' field.
 //!
 //! **Variable time, public inputs only: never for signing or secret data** (see the module
-//! above). Weakly reduced elements (below `2^256`), Solinas reduction of the 512-bit
-//! products with 128-bit signed column sums, a dedicated squaring (10 limb products instead
-//! of 16).
+//! above). Weakly reduced elements (below `2^256`) in Montgomery form (`x R mod p`,
+//! `R = 2^256`), because for this `p` a Montgomery step is cheaper on 64-bit limbs than the
+//! Solinas sum: `-p^-1 mod 2^64 = 1`, so the multiplier of each step is the limb itself, and
+//! its multiple of `p = 2^256 - 2^224 + 2^192 + 2^96 - 1` is two shifts and one limb product
+//! (the Solinas sum, measured here, took a quarter more instructions). A dedicated squaring
+//! (10 limb products instead of 16).
 // Truncating a u128 or i128 to its low limb is the point of `lo`; every other conversion
 // here is a widening `from`.
 #![allow(clippy::as_conversions, clippy::cast_possible_truncation)]
@@ -16,8 +19,8 @@ const P: [u64; 4] = [
     0xffff_ffff_0000_0001,
 ];
 
-/// An element of the P-256 base field: four little-endian 64-bit limbs of a value below
-/// `2^256` congruent to it (not necessarily below `p`).
+/// An element `x` of the P-256 base field: four little-endian 64-bit limbs of a value below
+/// `2^256` congruent to `x R` (not necessarily below `p`).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Fe(pub(super) [u64; 4]);
 
@@ -29,7 +32,6 @@ const C: [u64; 4] = [
     0x0000_0000_ffff_fffe,
 ];
 
-const LO32: u64 = 0x0000_0000_ffff_ffff;
 const HI32: u64 = 0xffff_ffff_0000_0000;
 
 #[inline(always)]
@@ -124,75 +126,55 @@ fn fold_small(x: [u64; 4], t: u64) -> Fe {
     fold_carry([r0, r1, r2, r3], c)
 }
 
-/// The low limb of a column sum, and the signed carry into the next.
+/// `a * b` as (low, high).
 #[inline(always)]
-const fn split(acc: i128) -> (u64, i128) {
-    (acc as u64, acc >> 64)
+fn wide(a: u64, b: u64) -> (u64, u64) {
+    let t = u128::from(a) * u128::from(b);
+    (lo(t), hi(t))
 }
 
-/// Reduces a 512-bit product (little-endian limbs) modulo `p`.
+/// `R^2 mod p`, to bring values into Montgomery form.
+const R2: Fe = Fe([
+    0x0000_0000_0000_0003,
+    0xffff_fffb_ffff_ffff,
+    0xffff_ffff_ffff_fffe,
+    0x0000_0004_ffff_fffd,
+]);
+
+/// Montgomery reduction of a 512-bit product `t < 2^512`: `t R^-1 mod p`, weakly reduced.
 ///
-/// With 32-bit words `c0..c15`, FIPS 186-4 D.2.3 gives the value modulo `p` as
-/// `T + 2 S1 + 2 S2 + S3 + S4 - D1 - D2 - D3 - D4` (256-bit numbers made of those words);
-/// here each of them is assembled in 64-bit limbs, summed by limb in signed 128-bit columns,
-/// and the carries propagated once. What is left above `2^256` (between -4 and 6 times
-/// `2^256`) is folded back with `2^256 = C`, which can leave a carry of one at most, once in
-/// about 2^32 products.
+/// Each of the four steps adds `m p 2^(64 i)` with `m = t_i` (as `-p^-1 = 1 mod 2^64`), which
+/// clears limb `i`: `m (2^96 - 1)` from p's two low limbs is `m << 96` less the limb itself,
+/// and `m (2^64 - 2^32 + 1)` from its top limb is one limb product. The steps' last carries
+/// ride along in `k` (a high half plus one cannot overflow). The result is below
+/// `2^256 + p`; a carry out of the top limb is folded back as `C`.
 #[inline(always)]
-fn reduce(l: [u64; 8]) -> Fe {
-    let [l0, l1, l2, l3, l4, l5, l6, l7] = l;
-    let w = |x: u64| i128::from(x);
-    // S1 = (c15 c14 c13 c12 c11 0 0 0), S2 = (0 c15 c14 c13 c12 0 0 0)
-    let s1 = [l5 & HI32, l6, l7];
-    let s2 = [l6 << 32, (l7 << 32) | (l6 >> 32), l7 >> 32];
-    // S3 = (c15 c14 0 0 0 c10 c9 c8), S4 = (c8 c13 c15 c14 c13 c11 c10 c9)
-    let s3 = [l4, l5 & LO32, l7];
-    let s4 = [
-        (l5 << 32) | (l4 >> 32),
-        (l6 & HI32) | (l5 >> 32),
-        l7,
-        (l4 << 32) | (l6 >> 32),
-    ];
-    // D1 = (c10 c8 0 0 0 c13 c12 c11), D2 = (c11 c9 0 0 c15 c14 c13 c12)
-    let d1 = [(l6 << 32) | (l5 >> 32), l6 >> 32, (l5 << 32) | (l4 & LO32)];
-    let d2 = [l6, l7, (l5 & HI32) | (l4 >> 32)];
-    // D3 = (c12 0 c10 c9 c8 c15 c14 c13), D4 = (c13 0 c11 c10 c9 0 c15 c14)
-    let d3 = [
-        (l7 << 32) | (l6 >> 32),
-        (l4 << 32) | (l7 >> 32),
-        (l5 << 32) | (l4 >> 32),
-        l6 << 32,
-    ];
-    let d4 = [l7, l4 & HI32, l5, l6 & HI32];
+fn reduce(t: [u64; 8]) -> Fe {
+    let [t0, t1, t2, t3, t4, t5, t6, t7] = t;
+    let (lo, hi) = wide(t0, P[3]);
+    let (t1, c) = adc(t1, t0 << 32, 0);
+    let (t2, c) = adc(t2, t0 >> 32, c);
+    let (t3, c) = adc(t3, lo, c);
+    let (t4, k) = adc(t4, hi, c);
 
-    let acc0 = w(l0) + w(s3[0]) + w(s4[0]) - w(d1[0]) - w(d2[0]) - w(d3[0]) - w(d4[0]);
-    let acc1 = w(l1) + 2 * (w(s1[0]) + w(s2[0])) + w(s3[1]) + w(s4[1])
-        - w(d1[1])
-        - w(d2[1])
-        - w(d3[1])
-        - w(d4[1]);
-    let acc2 = w(l2) + 2 * (w(s1[1]) + w(s2[1])) + w(s4[2]) - w(d3[2]) - w(d4[2]);
-    let acc3 = w(l3) + 2 * (w(s1[2]) + w(s2[2])) + w(s3[2]) + w(s4[3])
-        - w(d1[2])
-        - w(d2[2])
-        - w(d3[3])
-        - w(d4[3]);
+    let (lo, hi) = wide(t1, P[3]);
+    let (t2, c) = adc(t2, t1 << 32, 0);
+    let (t3, c) = adc(t3, t1 >> 32, c);
+    let (t4, c) = adc(t4, lo, c);
+    let (t5, k) = adc(t5, hi + k, c);
 
-    let (r0, carry) = split(acc0);
-    let (r1, carry) = split(acc1 + carry);
-    let (r2, carry) = split(acc2 + carry);
-    let (r3, t) = split(acc3 + carry);
-    // + t 2^256 = t (2^224 - 2^192 - 2^96 + 1), by columns again.
-    let (r0, carry) = split(w(r0) + t);
-    let (r1, carry) = split(w(r1) - (t << 32) + carry);
-    let (r2, carry) = split(w(r2) + carry);
-    let (r3, t) = split(w(r3) + (t << 32) - t + carry);
-    let r = [r0, r1, r2, r3];
-    match t {
-        0 => Fe(r),
-        1 => Fe(add_c(r)),
-        _ => Fe(sub_c(r)),
-    }
+    let (lo, hi) = wide(t2, P[3]);
+    let (t3, c) = adc(t3, t2 << 32, 0);
+    let (t4, c) = adc(t4, t2 >> 32, c);
+    let (t5, c) = adc(t5, lo, c);
+    let (t6, k) = adc(t6, hi + k, c);
+
+    let (lo, hi) = wide(t3, P[3]);
+    let (t4, c) = adc(t4, t3 << 32, 0);
+    let (t5, c) = adc(t5, t3 >> 32, c);
+    let (t6, c) = adc(t6, lo, c);
+    let (t7, k) = adc(t7, hi + k, c);
+    fold_carry([t4, t5, t6, t7], k)
 }
 
 impl PartialEq for Fe {
@@ -206,46 +188,69 @@ impl Eq for Fe {}
 
 impl Fe {
     pub(crate) const ZERO: Fe = Fe([0; 4]);
-    pub(crate) const ONE: Fe = Fe([1, 0, 0, 0]);
+    /// `R mod p`.
+    pub(crate) const ONE: Fe = Fe(C);
+    /// The group order `n`, as `n R mod p`.
+    pub(crate) const N: Fe = Fe([
+        0x9ad1_6948_3335_f568,
+        0x89b1_0544_63fe_9931,
+        0x9c01_66ce_652e_96b7,
+        0x9864_8c20_0fe3_0feb,
+    ]);
 
-    /// An element from the little-endian limbs of its canonical value (for constants).
-    pub(crate) const fn from_limbs(l: [u64; 4]) -> Fe {
+    /// An element from the little-endian limbs of a table entry: Montgomery form (`x R mod
+    /// p`), as `jwtgate_p256_table`'s `*_MONT` tables hold them.
+    pub(crate) const fn from_table_limbs(l: [u64; 4]) -> Fe {
         Fe(l)
     }
 
-    /// Any 256-bit big-endian value, as the element it is congruent to.
-    pub(crate) fn from_raw_bytes(bytes: &[u8; 32]) -> Fe {
+    /// Limbs from big-endian bytes, as they are.
+    fn limbs_of(bytes: &[u8; 32]) -> [u64; 4] {
         let mut l = [0u64; 4];
         for (limb, chunk) in l.iter_mut().zip(bytes.rchunks_exact(8)) {
             *limb = u64::from_be_bytes(<[u8; 8]>::try_from(chunk).unwrap_or([0; 8]));
         }
-        Fe(l)
+        l
+    }
+
+    /// Big-endian bytes of limbs.
+    fn bytes_of(l: [u64; 4]) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        for (chunk, limb) in out.rchunks_exact_mut(8).zip(l) {
+            chunk.copy_from_slice(&limb.to_be_bytes());
+        }
+        out
+    }
+
+    /// Any 256-bit big-endian value, as the element it is congruent to.
+    pub(crate) fn from_raw_bytes(bytes: &[u8; 32]) -> Fe {
+        Fe(Fe::limbs_of(bytes)).mul(&R2)
     }
 
     /// The element of 32 big-endian bytes, `None` unless they are below `p`.
     pub(crate) fn from_bytes(bytes: &[u8; 32]) -> Option<Fe> {
-        let fe = Fe::from_raw_bytes(bytes);
-        (fe.canonical() == fe.0).then_some(fe)
+        let l = Fe(Fe::limbs_of(bytes));
+        (l.canonical() == l.0).then(|| l.mul(&R2))
+    }
+
+    /// The value out of Montgomery form (below `2^256`, not necessarily below `p`).
+    #[cfg(any(test, feature = "_test-hooks"))]
+    fn value(&self) -> Fe {
+        let [a0, a1, a2, a3] = self.0;
+        reduce([a0, a1, a2, a3, 0, 0, 0, 0])
     }
 
     /// The canonical value (below `p`), big-endian.
     #[cfg(any(test, feature = "_test-hooks"))]
     pub(crate) fn to_bytes(self) -> [u8; 32] {
-        let mut out = [0u8; 32];
-        for (chunk, limb) in out.rchunks_exact_mut(8).zip(self.canonical()) {
-            chunk.copy_from_slice(&limb.to_be_bytes());
-        }
-        out
+        Fe::bytes_of(self.value().canonical())
     }
 
-    /// The representation as it is (possibly `>= p`), big-endian: for tests.
+    /// A value below `2^256` congruent to the element (possibly `>= p`), big-endian: for
+    /// tests.
     #[cfg(any(test, feature = "_test-hooks"))]
     pub(crate) fn raw_bytes(&self) -> [u8; 32] {
-        let mut out = [0u8; 32];
-        for (chunk, limb) in out.rchunks_exact_mut(8).zip(self.0) {
-            chunk.copy_from_slice(&limb.to_be_bytes());
-        }
-        out
+        Fe::bytes_of(self.value().0)
     }
 
     /// The canonical limbs: `x - p` if `x >= p` (once in about 2^32 elements), else `x`.
@@ -332,7 +337,8 @@ impl Fe {
         self.mul_small(8)
     }
 
-    /// `self * b`: 16 limb products (operand scanning), then [`reduce`].
+    /// `self * b R^-1`, the Montgomery product: 16 limb products (operand scanning), then
+    /// [`reduce`].
     #[inline]
     pub(crate) fn mul(&self, b: &Fe) -> Fe {
         let [a0, a1, a2, a3] = self.0;

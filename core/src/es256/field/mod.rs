@@ -8,13 +8,16 @@
 //!
 //! # Representation
 //!
-//! An element is an integer below `2^256` congruent to its value modulo `p` ("weakly
-//! reduced": both `x` and `x + p` may stand for the same element when `x + p < 2^256`), in
-//! little-endian limbs, *not* in Montgomery form. So the base-point tables are the canonical
-//! coordinates as they are, and bytes need no conversion. Additions and subtractions fold
-//! their carry back at once (`2^256 = 2^224 - 2^192 - 2^96 + 1 mod p`); products are reduced
-//! with the Solinas identities for this `p` (NIST's FIPS 186 routine); elements are brought
-//! below `p` only to be compared or encoded.
+//! An element is held as an integer below `2^256` ("weakly reduced": both `x` and `x + p`
+//! may stand for the same residue when `x + p < 2^256`), in little-endian limbs. Additions
+//! and subtractions fold their carry back at once (`2^256 = 2^224 - 2^192 - 2^96 + 1 mod
+//! p`); elements are brought below `p` only to be compared or encoded. Products are reduced
+//! by what is cheapest at each width, both specialised to this `p`, both measured:
+//!
+//! - 64-bit: Montgomery form (`x 2^256 mod p`), whose steps for this `p` are two shifts and
+//!   one limb product each; the base-point tables are stored in that form (`*_MONT`).
+//! - 32-bit: the canonical value with the word-wise Solinas reduction (FIPS 186-4 D.2.3),
+//!   no multiplications at all; the tables are the canonical coordinates.
 //!
 //! # Limb width
 //!
@@ -78,6 +81,7 @@ pub(crate) trait Field: Copy + PartialEq + core::fmt::Debug {
 }
 
 /// The group order `n`, little-endian 64-bit limbs.
+#[cfg_attr(target_pointer_width = "64", allow(dead_code))]
 const N_LIMBS: [u64; 4] = [
     0xf3b9_cac2_fc63_2551,
     0xbce6_faad_a717_9e84,
@@ -91,7 +95,7 @@ macro_rules! field_impl {
         impl $crate::es256::field::Field for $fe {
             const ZERO: Self = <$fe>::ZERO;
             const ONE: Self = <$fe>::ONE;
-            const N: Self = <$fe>::from_limbs(super::N_LIMBS);
+            const N: Self = <$fe>::N;
             #[inline(always)]
             fn from_bytes(bytes: &[u8; 32]) -> Option<Self> {
                 <$fe>::from_bytes(bytes)
@@ -155,12 +159,12 @@ macro_rules! field_impl {
         }
 
         impl $crate::es256::field::Affine<$fe> {
-            /// A point from the little-endian 64-bit limbs of its canonical coordinates (not
-            /// checked to be on the curve: for generated constants).
-            pub(crate) const fn from_limbs(xy: &[[u64; 4]; 2]) -> Self {
+            /// A point from a table entry's limbs (see `from_table_limbs`; not checked to be
+            /// on the curve: for generated constants).
+            pub(crate) const fn from_table_limbs(xy: &[[u64; 4]; 2]) -> Self {
                 $crate::es256::field::Affine {
-                    x: <$fe>::from_limbs(xy[0]),
-                    y: <$fe>::from_limbs(xy[1]),
+                    x: <$fe>::from_table_limbs(xy[0]),
+                    y: <$fe>::from_table_limbs(xy[1]),
                 }
             }
         }
