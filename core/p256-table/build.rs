@@ -2,9 +2,8 @@
 //! writes them as Rust source into `OUT_DIR/g_tables.rs`.
 //!
 //! A table with window `w`, `d` rounds and `rows` rows holds, in row `i`, the multiples
-//! `1..=2^(w-1)` of `2^(w*d*i) * G`, affine, each coordinate as four little-endian u64 limbs
-//! of its canonical value `x`; `NAME_MONT` holds the same points in Montgomery form,
-//! `x 2^256 mod p` (what jwtgate's 64-bit field works in).
+//! `1..=2^(w-1)` of `2^(w*d*i) * G`, affine, each coordinate `x` in Montgomery form
+//! (`x 2^256 mod p`, what jwtgate's field works in) as four little-endian u64 limbs.
 
 // A build script that cannot compute its tables has nothing better to do than stop the build.
 #![allow(clippy::expect_used, clippy::panic)]

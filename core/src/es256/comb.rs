@@ -73,7 +73,13 @@ base_tables!(
     G_W7_D37_MONT
 );
 #[cfg(any(target_pointer_width = "32", test, feature = "_test-hooks"))]
-base_tables!(super::field::fe32::Fe, rows32, G_W7_D1, G_W6_D3, G_W7_D37);
+base_tables!(
+    super::field::fe32::Fe,
+    rows32,
+    G_W7_D1_MONT,
+    G_W6_D3_MONT,
+    G_W7_D37_MONT
+);
 
 /// A 256-bit big-endian scalar as little-endian limbs, with zero limbs past the top so that
 /// windows may read beyond bit 255.

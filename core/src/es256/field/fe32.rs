@@ -1,16 +1,20 @@
 //! The P-256 base field in eight 32-bit limbs: the 32-bit targets' field (thumbv7em, wasm32).
 //!
 //! **Variable time, public inputs only: never for signing or secret data** (see the module
-//! above). Weakly reduced elements (below `2^256`), products by operand scanning written as
-//! `a * b + c + d` on 32-bit words (the shape LLVM turns into one UMAAL on Cortex-M4, and
-//! which cannot overflow 64 bits), a dedicated squaring (36 word products instead of 64),
-//! and the word-wise Solinas reduction of FIPS 186-4 D.2.3 in signed 64-bit columns.
+//! above). Weakly reduced elements (below `2^256`) in Montgomery form (`x R mod p`,
+//! `R = 2^256`, the same form and tables as the 64-bit field), products by operand scanning
+//! written as `a * b + c + d` on 32-bit words (the shape LLVM turns into one UMAAL on
+//! Cortex-M4, and which cannot overflow 64 bits), a dedicated squaring (36 word products
+//! instead of 64). For this `p`, `-p^-1 mod 2^32 = 1` and a Montgomery step adds the word
+//! `m` itself at words 3 and 6 and `m (2^32 - 1)` at words 7 and 8: a handful of additions
+//! and one UMULL, where the word-wise Solinas sum (FIPS 186-4 D.2.3), measured on Cortex-M4
+//! under QEMU, took about three times the instructions.
 // Truncating a u64 or i64 to its low word is the point of `lo`; every other conversion here
 // is a widening `from`.
 #![allow(clippy::as_conversions, clippy::cast_possible_truncation)]
 
-/// An element of the P-256 base field: eight little-endian 32-bit limbs of a value below
-/// `2^256` congruent to it (not necessarily below `p`).
+/// An element `x` of the P-256 base field: eight little-endian 32-bit limbs of a value below
+/// `2^256` congruent to `x R` (not necessarily below `p`).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Fe(pub(super) [u32; 8]);
 
@@ -47,69 +51,138 @@ fn sbb(a: u32, b: u32, borrow: u32) -> (u32, u32) {
     (t as u32, ((t >> 32) as u32) >> 31)
 }
 
-/// The low word of a column sum, and the signed carry into the next.
+/// `2^256 - p = 2^224 - 2^192 - 2^96 + 1` (also `R mod p`): what a carry out of the top
+/// word is worth.
+const C: [u32; 8] = [
+    0x0000_0001,
+    0x0000_0000,
+    0x0000_0000,
+    0xffff_ffff,
+    0xffff_ffff,
+    0xffff_ffff,
+    0xffff_fffe,
+    0x0000_0000,
+];
+
+/// `R^2 mod p`, to bring values into Montgomery form.
+const R2: Fe = Fe([
+    0x0000_0003,
+    0x0000_0000,
+    0xffff_ffff,
+    0xffff_fffb,
+    0xffff_fffe,
+    0xffff_ffff,
+    0xffff_fffd,
+    0x0000_0004,
+]);
+
+/// `x + C` (no carry out: callers ensure `x < 2^256 - C`).
 #[inline(always)]
-const fn split(acc: i64) -> (u32, i64) {
-    (acc as u32, acc >> 32)
+fn add_c(x: [u32; 8]) -> [u32; 8] {
+    let mut r = [0u32; 8];
+    let mut c = 0;
+    for ((r, x), k) in r.iter_mut().zip(x).zip(C) {
+        (*r, c) = adc(x, k, c);
+    }
+    r
 }
 
-/// `x + t 2^256 = x + t (2^224 - 2^192 - 2^96 + 1)` for a small signed `t`, by columns:
-/// the result, and what is left above `2^256` (-1, 0 or 1 times `2^256`).
+/// `x - C` (no borrow out: callers ensure `x >= C`).
 #[inline(always)]
-fn fold(x: [u32; 8], t: i64) -> ([u32; 8], i64) {
-    let w = |v: u32| i64::from(v);
-    let (r0, c) = split(w(x[0]) + t);
-    let (r1, c) = split(w(x[1]) + c);
-    let (r2, c) = split(w(x[2]) + c);
-    let (r3, c) = split(w(x[3]) - t + c);
-    let (r4, c) = split(w(x[4]) + c);
-    let (r5, c) = split(w(x[5]) + c);
-    let (r6, c) = split(w(x[6]) - t + c);
-    let (r7, c) = split(w(x[7]) + t + c);
-    ([r0, r1, r2, r3, r4, r5, r6, r7], c)
+fn sub_c(x: [u32; 8]) -> [u32; 8] {
+    let mut r = [0u32; 8];
+    let mut b = 0;
+    for ((r, x), k) in r.iter_mut().zip(x).zip(C) {
+        (*r, b) = sbb(x, k, b);
+    }
+    r
 }
 
-/// `x + t 2^256` for a small signed `t`, weakly reduced: one fold, and in the rare case that
-/// leaves a carry (a borrow) of one, a second, which cannot.
+/// `x + carry 2^256` for a carry of 0 or 1: adds `carry C` (masked, as a carry is common),
+/// then once more in the rare case that carries again (it cannot a third time).
 #[inline(always)]
-fn fold_reduced(x: [u32; 8], t: i64) -> Fe {
-    let (r, t) = fold(x, t);
-    if t == 0 { Fe(r) } else { Fe(fold(r, t).0) }
+fn fold_carry(x: [u32; 8], carry: u32) -> Fe {
+    let m = carry.wrapping_neg();
+    let (r0, c) = adc(x[0], carry, 0);
+    let (r1, c) = adc(x[1], 0, c);
+    let (r2, c) = adc(x[2], 0, c);
+    let (r3, c) = adc(x[3], m, c);
+    let (r4, c) = adc(x[4], m, c);
+    let (r5, c) = adc(x[5], m, c);
+    let (r6, c) = adc(x[6], m & 0xffff_fffe, c);
+    let (r7, c) = adc(x[7], 0, c);
+    let r = [r0, r1, r2, r3, r4, r5, r6, r7];
+    if c == 0 { Fe(r) } else { Fe(add_c(r)) }
 }
 
-/// Reduces a 512-bit product (little-endian words `c0..c15`) modulo `p`:
-/// `T + 2 S1 + 2 S2 + S3 + S4 - D1 - D2 - D3 - D4` (FIPS 186-4 D.2.3) summed by word in
-/// signed 64-bit columns, the carries propagated once, and what is left above `2^256`
-/// (between -4 and 6 times `2^256`) folded back.
+/// `x - borrow 2^256` for a borrow of 0 or 1 (see [`fold_carry`]).
 #[inline(always)]
-fn reduce(c: [u32; 16]) -> Fe {
+fn fold_borrow(x: [u32; 8], borrow: u32) -> Fe {
+    let m = borrow.wrapping_neg();
+    let (r0, b) = sbb(x[0], borrow, 0);
+    let (r1, b) = sbb(x[1], 0, b);
+    let (r2, b) = sbb(x[2], 0, b);
+    let (r3, b) = sbb(x[3], m, b);
+    let (r4, b) = sbb(x[4], m, b);
+    let (r5, b) = sbb(x[5], m, b);
+    let (r6, b) = sbb(x[6], m & 0xffff_fffe, b);
+    let (r7, b) = sbb(x[7], 0, b);
+    let r = [r0, r1, r2, r3, r4, r5, r6, r7];
+    if b == 0 { Fe(r) } else { Fe(sub_c(r)) }
+}
+
+/// One Montgomery step on words `i + 3..=i + 8` of a product: adds `m p 2^(32 i)` for
+/// `m = t_i`, which clears word `i`: `+m` at words 3 and 6 (p's `2^96` and `2^192`), and
+/// `m (2^32 - 1)` at words 7 and 8 (its `2^256 - 2^224`); the `-m` of p's `-1` cancels
+/// `t_i` itself. `k` is the previous step's carry into word `i + 8`; returns this step's,
+/// into word `i + 9` (a high word plus one cannot overflow).
+#[inline(always)]
+#[allow(clippy::many_single_char_names)]
+fn step(m: u32, t: [u32; 6], k: u32) -> ([u32; 6], u32) {
+    let [t3, t4, t5, t6, t7, t8] = t;
+    let (lo, hi) = mac(m, 0xffff_ffff, 0, 0);
+    let (t3, c) = adc(t3, m, 0);
+    let (t4, c) = adc(t4, 0, c);
+    let (t5, c) = adc(t5, 0, c);
+    let (t6, c) = adc(t6, m, c);
+    let (t7, c) = adc(t7, lo, c);
+    let (t8, k) = adc(t8, hi + k, c);
+    ([t3, t4, t5, t6, t7, t8], k)
+}
+
+/// Montgomery reduction of a 512-bit product (little-endian words): `t R^-1 mod p`, weakly
+/// reduced: eight [`step`]s, then a carry out of the top word folded back as `C`.
+// Not inlined: LLVM would interleave its carry chains with the product's UMAALs and then
+// spill the carry flag (MRS/MSR) between them.
+#[inline(never)]
+fn reduce(t: [u32; 16]) -> Fe {
     let [
-        c0,
-        c1,
-        c2,
-        c3,
-        c4,
-        c5,
-        c6,
-        c7,
-        c8,
-        c9,
-        c10,
-        c11,
-        c12,
-        c13,
-        c14,
-        c15,
-    ] = c.map(i64::from);
-    let (r0, k) = split(c0 + c8 + c9 - c11 - c12 - c13 - c14);
-    let (r1, k) = split(c1 + c9 + c10 - c12 - c13 - c14 - c15 + k);
-    let (r2, k) = split(c2 + c10 + c11 - c13 - c14 - c15 + k);
-    let (r3, k) = split(c3 + 2 * (c11 + c12) + c13 - c15 - c8 - c9 + k);
-    let (r4, k) = split(c4 + 2 * (c12 + c13) + c14 - c9 - c10 + k);
-    let (r5, k) = split(c5 + 2 * (c13 + c14) + c15 - c10 - c11 + k);
-    let (r6, k) = split(c6 + 3 * c14 + 2 * c15 + c13 - c8 - c9 + k);
-    let (r7, t) = split(c7 + 3 * c15 + c8 - c10 - c11 - c12 - c13 + k);
-    fold_reduced([r0, r1, r2, r3, r4, r5, r6, r7], t)
+        t0,
+        t1,
+        t2,
+        t3,
+        t4,
+        t5,
+        t6,
+        t7,
+        t8,
+        t9,
+        t10,
+        t11,
+        t12,
+        t13,
+        t14,
+        t15,
+    ] = t;
+    let ([t3, t4, t5, t6, t7, t8], k) = step(t0, [t3, t4, t5, t6, t7, t8], 0);
+    let ([t4, t5, t6, t7, t8, t9], k) = step(t1, [t4, t5, t6, t7, t8, t9], k);
+    let ([t5, t6, t7, t8, t9, t10], k) = step(t2, [t5, t6, t7, t8, t9, t10], k);
+    let ([t6, t7, t8, t9, t10, t11], k) = step(t3, [t6, t7, t8, t9, t10, t11], k);
+    let ([t7, t8, t9, t10, t11, t12], k) = step(t4, [t7, t8, t9, t10, t11, t12], k);
+    let ([t8, t9, t10, t11, t12, t13], k) = step(t5, [t8, t9, t10, t11, t12, t13], k);
+    let ([t9, t10, t11, t12, t13, t14], k) = step(t6, [t9, t10, t11, t12, t13, t14], k);
+    let ([t10, t11, t12, t13, t14, t15], k) = step(t7, [t10, t11, t12, t13, t14, t15], k);
+    fold_carry([t8, t9, t10, t11, t12, t13, t14, t15], k)
 }
 
 impl PartialEq for Fe {
@@ -123,13 +196,23 @@ impl Eq for Fe {}
 
 impl Fe {
     pub(crate) const ZERO: Fe = Fe([0; 8]);
-    pub(crate) const ONE: Fe = Fe([1, 0, 0, 0, 0, 0, 0, 0]);
+    /// `R mod p`.
+    pub(crate) const ONE: Fe = Fe(C);
+    /// The group order `n`, as `n R mod p`.
+    pub(crate) const N: Fe = Fe([
+        0x3335_f568,
+        0x9ad1_6948,
+        0x63fe_9931,
+        0x89b1_0544,
+        0x652e_96b7,
+        0x9c01_66ce,
+        0x0fe3_0feb,
+        0x9864_8c20,
+    ]);
 
-    /// The group order `n`.
-    pub(crate) const N: Fe = Fe::from_table_limbs(super::N_LIMBS);
-
-    /// An element from the little-endian 64-bit limbs of its canonical value, as
-    /// `jwtgate_p256_table`'s tables hold them (stored here as 32-bit words).
+    /// An element from the little-endian 64-bit limbs of a table entry in Montgomery form
+    /// (`x R mod p`), as `jwtgate_p256_table`'s `*_MONT` tables hold them (stored here as
+    /// 32-bit words).
     pub(crate) const fn from_table_limbs(l: [u64; 4]) -> Fe {
         Fe([
             l[0] as u32,
@@ -143,39 +226,55 @@ impl Fe {
         ])
     }
 
-    /// Any 256-bit big-endian value, as the element it is congruent to.
-    pub(crate) fn from_raw_bytes(bytes: &[u8; 32]) -> Fe {
+    /// Words from big-endian bytes, as they are.
+    fn words_of(bytes: &[u8; 32]) -> [u32; 8] {
         let mut l = [0u32; 8];
         for (limb, chunk) in l.iter_mut().zip(bytes.rchunks_exact(4)) {
             *limb = u32::from_be_bytes(<[u8; 4]>::try_from(chunk).unwrap_or([0; 4]));
         }
-        Fe(l)
+        l
+    }
+
+    /// Big-endian bytes of words.
+    #[cfg(any(test, feature = "_test-hooks"))]
+    fn bytes_of(l: [u32; 8]) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        for (chunk, limb) in out.rchunks_exact_mut(4).zip(l) {
+            chunk.copy_from_slice(&limb.to_be_bytes());
+        }
+        out
+    }
+
+    /// Any 256-bit big-endian value, as the element it is congruent to.
+    #[cfg(any(test, feature = "_test-hooks"))]
+    pub(crate) fn from_raw_bytes(bytes: &[u8; 32]) -> Fe {
+        Fe(Fe::words_of(bytes)).mul(&R2)
     }
 
     /// The element of 32 big-endian bytes, `None` unless they are below `p`.
     pub(crate) fn from_bytes(bytes: &[u8; 32]) -> Option<Fe> {
-        let fe = Fe::from_raw_bytes(bytes);
-        (fe.canonical() == fe.0).then_some(fe)
+        let l = Fe(Fe::words_of(bytes));
+        (l.canonical() == l.0).then(|| l.mul(&R2))
+    }
+
+    /// The value out of Montgomery form (below `2^256`, not necessarily below `p`).
+    #[cfg(any(test, feature = "_test-hooks"))]
+    fn value(&self) -> Fe {
+        let [a0, a1, a2, a3, a4, a5, a6, a7] = self.0;
+        reduce([a0, a1, a2, a3, a4, a5, a6, a7, 0, 0, 0, 0, 0, 0, 0, 0])
     }
 
     /// The canonical value (below `p`), big-endian.
     #[cfg(any(test, feature = "_test-hooks"))]
     pub(crate) fn to_bytes(self) -> [u8; 32] {
-        let mut out = [0u8; 32];
-        for (chunk, limb) in out.rchunks_exact_mut(4).zip(self.canonical()) {
-            chunk.copy_from_slice(&limb.to_be_bytes());
-        }
-        out
+        Fe::bytes_of(self.value().canonical())
     }
 
-    /// The representation as it is (possibly `>= p`), big-endian: for tests.
+    /// A value below `2^256` congruent to the element (possibly `>= p`), big-endian: for
+    /// tests.
     #[cfg(any(test, feature = "_test-hooks"))]
     pub(crate) fn raw_bytes(&self) -> [u8; 32] {
-        let mut out = [0u8; 32];
-        for (chunk, limb) in out.rchunks_exact_mut(4).zip(self.0) {
-            chunk.copy_from_slice(&limb.to_be_bytes());
-        }
-        out
+        Fe::bytes_of(self.value().0)
     }
 
     /// The canonical words: `x - p` if `x >= p` (once in about 2^32 elements), else `x`.
@@ -205,7 +304,7 @@ impl Fe {
         let (r5, c) = adc(a[5], b[5], c);
         let (r6, c) = adc(a[6], b[6], c);
         let (r7, c) = adc(a[7], b[7], c);
-        fold_reduced([r0, r1, r2, r3, r4, r5, r6, r7], i64::from(c))
+        fold_carry([r0, r1, r2, r3, r4, r5, r6, r7], c)
     }
 
     #[inline]
@@ -219,7 +318,7 @@ impl Fe {
         let (r5, w) = sbb(a[5], b[5], w);
         let (r6, w) = sbb(a[6], b[6], w);
         let (r7, w) = sbb(a[7], b[7], w);
-        fold_reduced([r0, r1, r2, r3, r4, r5, r6, r7], -i64::from(w))
+        fold_borrow([r0, r1, r2, r3, r4, r5, r6, r7], w)
     }
 
     #[inline]
@@ -242,7 +341,13 @@ impl Fe {
         for (r, a) in r.iter_mut().zip(a) {
             (*r, c) = mac(a, k, c, 0);
         }
-        fold_reduced(r, i64::from(c))
+        // + c 2^256 = c C (c < 8): one more pass, then the carry it may leave.
+        let t = c;
+        let mut c = 0;
+        for (r, k) in r.iter_mut().zip(C) {
+            (*r, c) = mac(t, k, *r, c);
+        }
+        fold_carry(r, c)
     }
 
     /// `3 self`.
@@ -263,7 +368,8 @@ impl Fe {
         self.mul_small(8)
     }
 
-    /// `self * b`: 64 word products (operand scanning, one UMAAL each), then [`reduce`].
+    /// `self * b R^-1`, the Montgomery product: 64 word products (operand scanning, one UMAAL
+    /// each), then [`reduce`].
     #[inline]
     pub(crate) fn mul(&self, b: &Fe) -> Fe {
         let [a0, a1, a2, a3, a4, a5, a6, a7] = self.0;

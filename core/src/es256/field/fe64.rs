@@ -223,6 +223,7 @@ impl Fe {
     }
 
     /// Any 256-bit big-endian value, as the element it is congruent to.
+    #[cfg(any(test, feature = "_test-hooks"))]
     pub(crate) fn from_raw_bytes(bytes: &[u8; 32]) -> Fe {
         Fe(Fe::limbs_of(bytes)).mul(&R2)
     }
