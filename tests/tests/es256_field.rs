@@ -4,14 +4,20 @@
 //! p - 1, powers of two, words of all ones) and on weakly reduced representations (values in
 //! `p..2^256`, which the arithmetic may hold), and random sequences of operations, whose
 //! intermediate results stay in the arithmetic's own (possibly non-canonical) form.
+//!
+//! And the arithmetic modulo the group order `n` (one implementation, 64-bit limbs at every
+//! width): products, the range check on `r` and `s`, the hash's reduction against p256's
+//! `Scalar` (the inversion is checked in `es256_fast.rs`).
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use jwtgate::__testing::{
     FIELD_OPS, FieldOp, WIDTHS, Width, field_chain, field_eq, field_from_bytes, field_op,
 };
-use jwtgate_tests::p256_consts::P;
-use p256::FieldElement;
+use jwtgate::__testing::{mul_scalar, nonzero_scalar, reduce_scalar};
+use jwtgate_tests::p256_consts::{N, P};
+use p256::elliptic_curve::{Field as _, PrimeField as _};
+use p256::{FieldElement, Scalar, U256};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
@@ -219,5 +225,72 @@ proptest! {
             // The raw form is congruent to the canonical one.
             prop_assert_eq!(field_eq(width, &raw, &got).0, true);
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scalars modulo n
+// ---------------------------------------------------------------------------------------------
+
+fn p256_scalar(bytes: &[u8; 32]) -> Option<Scalar> {
+    Option::from(Scalar::from_repr((*bytes).into()))
+}
+
+/// A 256-bit value: uniform, near n, near 0.
+fn raw_scalar() -> impl Strategy<Value = [u8; 32]> {
+    prop_oneof![
+        4 => any::<[u8; 32]>(),
+        1 => any::<u32>().prop_map(|d| sub_be(&N, &small(u64::from(d)))),
+        1 => any::<u32>().prop_map(|d| add_be(&N, &small(u64::from(d)))),
+        1 => any::<u32>().prop_map(|d| small(u64::from(d))),
+        1 => any::<u32>().prop_map(|d| sub_be(&[0; 32], &small(u64::from(d)))),
+    ]
+}
+
+fn check_scalar(a: &[u8; 32], b: &[u8; 32]) {
+    let (pa, pb) = (p256_scalar(a), p256_scalar(b));
+    assert_eq!(
+        nonzero_scalar(a),
+        pa.filter(|x| !bool::from(x.is_zero()))
+            .map(|x| x.to_bytes().into()),
+        "nonzero({})",
+        hex(a)
+    );
+    let reduced: [u8; 32] =
+        <Scalar as p256::elliptic_curve::ops::Reduce<U256>>::reduce_bytes(&(*a).into())
+            .to_bytes()
+            .into();
+    assert_eq!(reduce_scalar(a), reduced, "reduce({})", hex(a));
+    if let (Some(pa), Some(pb)) = (pa, pb) {
+        let want: [u8; 32] = (pa * pb).to_bytes().into();
+        assert_eq!(mul_scalar(a, b), want, "{} * {}", hex(a), hex(b));
+    }
+}
+
+#[test]
+fn scalar_operations_on_edge_values() {
+    let mut edges = vec![[0u8; 32], [0xff; 32], N, small(1), small(2)];
+    edges.push(sub_be(&N, &small(1)));
+    edges.push(sub_be(&N, &small(2)));
+    edges.push(add_be(&N, &small(1)));
+    for bit in [63, 64, 127, 128, 191, 192, 255] {
+        let mut x = [0u8; 32];
+        x[31 - bit / 8] = 1 << (bit % 8);
+        edges.push(x);
+        edges.push(sub_be(&x, &small(1)));
+    }
+    for a in &edges {
+        for b in &edges {
+            check_scalar(a, b);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(config(4096))]
+
+    #[test]
+    fn scalar_operations_agree_with_p256(a in raw_scalar(), b in raw_scalar()) {
+        check_scalar(&a, &b);
     }
 }

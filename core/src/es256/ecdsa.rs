@@ -2,9 +2,6 @@
 //! scalar part shared by every table configuration. The point multiplication comes from the
 //! caller's comb.
 
-use p256::elliptic_curve::ops::Reduce;
-use p256::elliptic_curve::{Field as _, PrimeField as _};
-use p256::{FieldBytes, Scalar, U256};
 use sha2::{Digest as _, Sha256};
 
 use super::field::{Affine, Field};
@@ -20,13 +17,6 @@ pub(crate) fn affine_of<F: Field>(key: &p256::ecdsa::VerifyingKey) -> Option<Aff
     Some(Affine { x, y })
 }
 
-/// A scalar in `1..n` from 32 big-endian bytes, or `None`.
-fn nonzero_scalar(bytes: &[u8]) -> Option<Scalar> {
-    let bytes = FieldBytes::from(<[u8; 32]>::try_from(bytes).ok()?);
-    let scalar = Option::<Scalar>::from(Scalar::from_repr(bytes))?;
-    (!bool::from(scalar.is_zero())).then_some(scalar)
-}
-
 /// ECDSA verification (SEC 1 §4.1.4) with `mul(u1, u2) = u1*G + u2*Q` supplied by a comb.
 pub(crate) fn verify_with<F: Field>(
     message: &[u8],
@@ -38,16 +28,17 @@ pub(crate) fn verify_with<F: Field>(
     else {
         return Err(Error::SignatureInvalid);
     };
-    let r = nonzero_scalar(r_bytes).ok_or(Error::SignatureInvalid)?;
-    let s = nonzero_scalar(s_bytes).ok_or(Error::SignatureInvalid)?;
-    let e = <Scalar as Reduce<U256>>::reduce_bytes(&Sha256::digest(message));
-    let s_inv = scalar::invert(&scalar::limbs(&s.to_bytes().into()))
-        .and_then(|inv| Option::<Scalar>::from(Scalar::from_repr(scalar::bytes(&inv).into())))
-        .ok_or(Error::SignatureInvalid)?;
-    let u1: [u8; 32] = (e * s_inv).to_bytes().into();
-    let u2: [u8; 32] = (r * s_inv).to_bytes().into();
+    let r_bytes = <&[u8; 32]>::try_from(r_bytes).map_err(|_| Error::SignatureInvalid)?;
+    let s_bytes = <&[u8; 32]>::try_from(s_bytes).map_err(|_| Error::SignatureInvalid)?;
+    let r = scalar::nonzero(r_bytes).ok_or(Error::SignatureInvalid)?;
+    let s = scalar::nonzero(s_bytes).ok_or(Error::SignatureInvalid)?;
+    let e = scalar::reduce_bytes(&Sha256::digest(message).into());
+    // s^-1 in Montgomery form: one Montgomery product each gives u1 and u2 themselves.
+    let s_inv = scalar::invert_mont(&s).ok_or(Error::SignatureInvalid)?;
+    let u1 = scalar::bytes(&scalar::mont_mul(&e, &s_inv));
+    let u2 = scalar::bytes(&scalar::mont_mul(&r, &s_inv));
     let point = mul(&u1, &u2);
-    if x_matches(&point, &r.to_bytes().into()) {
+    if x_matches(&point, r_bytes) {
         Ok(())
     } else {
         Err(Error::SignatureInvalid)

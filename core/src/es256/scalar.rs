@@ -1,6 +1,11 @@
-//! `s^-1 mod n` in variable time: public inputs only (see the module above).
+//! Arithmetic modulo the group order `n`, for ECDSA verification: parsing `r` and `s`,
+//! reducing the hash, `s^-1` and the two products `u1 = e s^-1`, `u2 = r s^-1`.
 //!
-//! Kaliski's almost-inverse (a binary extended GCD that needs no modular reduction inside the
+//! **Variable time, public inputs only: never for signing or secret data** (see the module
+//! above). Four 64-bit limbs at every width (a verify does two products and one inversion,
+//! so a 32-bit variant would save nothing measurable).
+//!
+//! `s^-1`: Kaliski's almost-inverse (a binary extended GCD that needs no modular reduction inside the
 //! loop) gives `s^-1 2^k mod n` for some `256 <= k <= 512`, with runs of even values shifted
 //! out at once; `k` halvings modulo `n` are then done 64 at a time, Montgomery style. It takes
 //! a fraction of the time of p256's `invert_vartime`, whose every step goes through
@@ -174,7 +179,14 @@ fn reduce(x: &U320) -> U256 {
 }
 
 /// `a^-1 mod n` for `0 < a < n`, as little-endian limbs; `None` for `a = 0`.
+#[cfg(feature = "_test-hooks")]
 pub(crate) fn invert(a: &U256) -> Option<U256> {
+    invert_mont(a).map(|x| mont_mul(&x, &[1, 0, 0, 0]))
+}
+
+/// `a^-1 2^256 mod n` (the inverse in Montgomery form, ready for [`mont_mul`]) for
+/// `0 < a < n`; `None` for `a = 0`.
+pub(crate) fn invert_mont(a: &U256) -> Option<U256> {
     if is_zero(a) {
         return None;
     }
@@ -218,7 +230,10 @@ pub(crate) fn invert(a: &U256) -> Option<U256> {
     if u != [1, 0, 0, 0] {
         return None; // a shares a factor with n (a >= n or a multiple of it)
     }
-    // a r = -2^k (mod n): a^-1 = -r 2^-k.
+    // a r = -2^k (mod n): a^-1 2^256 = -r 2^(256 - k), and 256 <= k <= 512.
+    let Some(mut k) = k.checked_sub(256) else {
+        return None; // unreachable: the almost-inverse has k >= bits(n)
+    };
     let r = reduce(&r);
     let mut x: U320 = [0; 5];
     if !is_zero(&r) {
@@ -235,6 +250,75 @@ pub(crate) fn invert(a: &U256) -> Option<U256> {
         k -= t;
     }
     Some(reduce(&x))
+}
+
+/// `R^2 mod n` (`R = 2^256`), to bring values into Montgomery form.
+#[cfg(feature = "_test-hooks")]
+const R2: U256 = [
+    0x8324_4c95_be79_eea2,
+    0x4699_799c_49bd_6fa6,
+    0x2845_b239_2b6b_ec59,
+    0x66e1_2d94_f3d9_5620,
+];
+
+/// `a * b + c + d` (never overflows): (low, high).
+#[inline(always)]
+#[allow(clippy::as_conversions, clippy::cast_possible_truncation)] // the low and high limbs
+fn mac(a: u64, b: u64, c: u64, d: u64) -> (u64, u64) {
+    let t = u128::from(a) * u128::from(b) + u128::from(c) + u128::from(d);
+    (t as u64, (t >> 64) as u64)
+}
+
+/// `t += x * y`, a four-limb `y`, into a six-limb accumulator.
+fn mul_add(t: [u64; 6], x: u64, y: &U256) -> [u64; 6] {
+    let [t0, t1, t2, t3, t4, t5] = t;
+    let [y0, y1, y2, y3] = *y;
+    let (t0, c) = mac(x, y0, t0, 0);
+    let (t1, c) = mac(x, y1, t1, c);
+    let (t2, c) = mac(x, y2, t2, c);
+    let (t3, c) = mac(x, y3, t3, c);
+    let (t4, c) = mac(1, t4, c, 0);
+    [t0, t1, t2, t3, t4, t5.wrapping_add(c)]
+}
+
+/// `a b 2^-256 mod n` for `a, b < n` (Montgomery's product, interleaved): below `n`.
+pub(crate) fn mont_mul(a: &U256, b: &U256) -> U256 {
+    let mut t = [0u64; 6];
+    for &ai in a {
+        t = mul_add(t, ai, b);
+        // Add the multiple of n that clears the low limb, then drop it.
+        let m = t[0].wrapping_mul(N_NEG_INV);
+        let [_, t1, t2, t3, t4, t5] = mul_add(t, m, &N);
+        t = [t1, t2, t3, t4, t5, 0];
+    }
+    let [t0, t1, t2, t3, t4, _] = t;
+    // t < 2n: one subtraction at most.
+    let mut x = [t0, t1, t2, t3];
+    if t4 != 0 || ge(&x, &N) {
+        sub_assign(&mut x, &N);
+    }
+    x
+}
+
+/// `a b mod n` for `a, b < n`.
+#[cfg(feature = "_test-hooks")]
+pub(crate) fn mul(a: &U256, b: &U256) -> U256 {
+    mont_mul(&mont_mul(a, b), &R2)
+}
+
+/// A scalar in `1..n` from 32 big-endian bytes, or `None`.
+pub(crate) fn nonzero(bytes: &[u8; 32]) -> Option<U256> {
+    let x = limbs(bytes);
+    (!is_zero(&x) && !ge(&x, &N)).then_some(x)
+}
+
+/// Any 256-bit big-endian value modulo `n` (a value below `2^256` is below `2n`).
+pub(crate) fn reduce_bytes(bytes: &[u8; 32]) -> U256 {
+    let mut x = limbs(bytes);
+    if ge(&x, &N) {
+        sub_assign(&mut x, &N);
+    }
+    x
 }
 
 /// Big-endian bytes to little-endian limbs.

@@ -95,6 +95,18 @@ pub fn wnaf5(k: &[u8; 32]) -> [i8; comb::NAF_LEN] {
 pub fn invert_scalar(k: &[u8; 32]) -> Option<[u8; 32]> {
     scalar::invert(&scalar::limbs(k)).map(|inv| scalar::bytes(&inv))
 }
+/// `a b mod n` (big-endian; both must be below `n`).
+pub fn mul_scalar(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
+    scalar::bytes(&scalar::mul(&scalar::limbs(a), &scalar::limbs(b)))
+}
+/// `a` as a scalar in `1..n`, `None` otherwise (the check on `r` and `s`).
+pub fn nonzero_scalar(a: &[u8; 32]) -> Option<[u8; 32]> {
+    scalar::nonzero(a).map(|x| scalar::bytes(&x))
+}
+/// Any 256-bit big-endian value modulo `n` (the hash's reduction).
+pub fn reduce_scalar(a: &[u8; 32]) -> [u8; 32] {
+    scalar::bytes(&scalar::reduce_bytes(a))
+}
 /// The signed base-2^w digits of `k`.
 pub fn signed_digits<const M: usize>(k: &[u8; 32], w: usize) -> [i8; M] {
     comb::recode_signed(k, w)

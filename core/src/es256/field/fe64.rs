@@ -214,6 +214,7 @@ impl Fe {
     }
 
     /// Big-endian bytes of limbs.
+    #[cfg(any(test, feature = "_test-hooks"))]
     fn bytes_of(l: [u64; 4]) -> [u8; 32] {
         let mut out = [0u8; 32];
         for (chunk, limb) in out.rchunks_exact_mut(8).zip(l) {

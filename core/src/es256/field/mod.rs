@@ -199,3 +199,61 @@ macro_rules! invert_impl {
     };
 }
 pub(crate) use invert_impl;
+
+#[cfg(test)]
+mod tests {
+    use super::{Field, fe32, fe64};
+
+    /// Deterministic 256-bit values (splitmix64), with the edges mixed in.
+    fn values() -> impl Iterator<Item = [u8; 32]> {
+        let mut state = 0x6a77_7467_6174_6531u64;
+        let mut next = move || {
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        };
+        let mut p = [0xffu8; 32];
+        p[4..8].copy_from_slice(&[0, 0, 0, 1]);
+        p[8..20].fill(0);
+        let edges = [[0u8; 32], [0xff; 32], p, {
+            let mut one = [0u8; 32];
+            one[31] = 1;
+            one
+        }];
+        edges.into_iter().chain((0..200).map(move |_| {
+            let mut v = [0u8; 32];
+            for chunk in v.chunks_mut(8) {
+                chunk.copy_from_slice(&next().to_le_bytes());
+            }
+            v
+        }))
+    }
+
+    fn ops<F: Field>(a: &[u8; 32], b: &[u8; 32]) -> [[u8; 32]; 11] {
+        let (x, y) = (F::from_raw_bytes(a), F::from_raw_bytes(b));
+        [
+            x.add(&y).to_bytes(),
+            x.sub(&y).to_bytes(),
+            x.neg().to_bytes(),
+            x.double().to_bytes(),
+            x.triple().to_bytes(),
+            x.quadruple().to_bytes(),
+            x.octuple().to_bytes(),
+            x.mul(&y).to_bytes(),
+            x.square().to_bytes(),
+            x.invert().map_or([0; 32], |i| i.mul(&x).to_bytes()),
+            // The raw form stands for the same element.
+            F::from_raw_bytes(&x.mul(&y).raw_bytes()).to_bytes(),
+        ]
+    }
+
+    /// The two widths agree with each other (the tests crate checks both against p256).
+    #[test]
+    fn both_widths_agree() {
+        for (a, b) in values().zip(values().skip(1)) {
+            assert_eq!(ops::<fe64::Fe>(&a, &b), ops::<fe32::Fe>(&a, &b));
+        }
+    }
+}
