@@ -6,15 +6,15 @@
 //! intermediate results stay in the arithmetic's own (possibly non-canonical) form.
 //!
 //! And the arithmetic modulo the group order `n` (one implementation, 64-bit limbs at every
-//! width): products, the range check on `r` and `s`, the hash's reduction against p256's
-//! `Scalar` (the inversion is checked in `es256_fast.rs`).
+//! width): products, inverses, the range check on `r` and `s`, the hash's reduction against
+//! p256's `Scalar`.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use jwtgate::__testing::{
     FIELD_OPS, FieldOp, WIDTHS, Width, field_chain, field_eq, field_from_bytes, field_op,
 };
-use jwtgate::__testing::{mul_scalar, nonzero_scalar, reduce_scalar};
+use jwtgate::__testing::{invert_scalar, mul_scalar, nonzero_scalar, reduce_scalar};
 use jwtgate_tests::p256_consts::{N, P};
 use p256::elliptic_curve::{Field as _, PrimeField as _};
 use p256::{FieldElement, Scalar, U256};
@@ -264,6 +264,8 @@ fn check_scalar(a: &[u8; 32], b: &[u8; 32]) {
     if let (Some(pa), Some(pb)) = (pa, pb) {
         let want: [u8; 32] = (pa * pb).to_bytes().into();
         assert_eq!(mul_scalar(a, b), want, "{} * {}", hex(a), hex(b));
+        let inv = Option::<Scalar>::from(pa.invert()).map(|i| i.to_bytes().into());
+        assert_eq!(invert_scalar(a), inv, "1 / {}", hex(a));
     }
 }
 
