@@ -91,7 +91,7 @@ pub fn mul_large(u1: &[u8; 32], u2: &[u8; 32], table: &LargeTable) -> Point {
 pub fn wnaf5(k: &[u8; 32]) -> [i8; comb::NAF_LEN] {
     comb::recode_wnaf5(k)
 }
-/// `k^-1 mod n` by the variable-time binary inversion (big-endian; `None` for 0).
+/// `k^-1 mod n` by the variable-time safegcd inversion (big-endian; `None` for 0).
 pub fn invert_scalar(k: &[u8; 32]) -> Option<[u8; 32]> {
     scalar::invert(&scalar::limbs(k)).map(|inv| scalar::bytes(&inv))
 }
