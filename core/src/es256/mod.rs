@@ -4,8 +4,9 @@
 //!
 //! Everything in this module runs in **variable time**: the field arithmetic branches on rare
 //! carries, the point formulas branch on their operands, the scalar inversion is a
-//! variable-time GCD (safegcd's division steps), and the combs pick table rows by the digits of the scalars. That is safe here and only here, because ECDSA *verification*
-//! handles nothing secret: the public key, the signed message and the signature are all public.
+//! variable-time GCD (safegcd's division steps), and the combs pick table rows by the digits
+//! of the scalars. That is safe here and only here, because ECDSA *verification* handles
+//! nothing secret: the public key, the signed message and the signature are all public.
 //! These routines must never be used for signing, key generation, key agreement or any other
 //! computation on a secret scalar; they would leak it through timing.
 //!
