@@ -7,22 +7,25 @@
 //! infinity cases of the addition formulas), plus small perturbations of those.
 //!
 //! Checks: `u1*G + u2*Q` with no table, with a `SmallTable` and with a `LargeTable` equals
-//! p256's result (point at infinity included); Jacobian addition, mixed addition, doubling
-//! and rescaled representatives agree with p256; `x_matches(r)` holds exactly when
-//! `x mod n == r`.
+//! p256's result (point at infinity included), in the target's field and in the 32-bit one
+//! (`Tables32`); Jacobian addition, mixed addition, doubling and rescaled representatives
+//! agree with p256; `x_matches(r)` holds exactly when `x mod n == r`. And the field itself:
+//! a fuzzer-chosen sequence of field operations on fuzzer-chosen 256-bit operands (values
+//! `>= p` included, as the arithmetic may hold them) gives p256's `FieldElement` result at
+//! both limb widths.
 #![no_main]
 
 use std::sync::OnceLock;
 
 use arbitrary::Arbitrary;
-use jwtgate::__testing::{self as t, Point, Table as _};
+use jwtgate::__testing::{self as t, Config, FieldOp, Point, Table as _, Tables32};
 use jwtgate::{Es256Key, LargeTable, SmallTable};
 use jwtgate_fuzz::fixtures::{self, KeyId};
 use libfuzzer_sys::fuzz_target;
 use p256::elliptic_curve::ops::Reduce;
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::elliptic_curve::{Field, Group, PrimeField};
-use p256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar, U256};
+use p256::{AffinePoint, FieldBytes, FieldElement, ProjectivePoint, Scalar, U256};
 
 #[derive(Arbitrary, Debug)]
 enum KeyPick {
@@ -50,8 +53,17 @@ enum ScalarPick {
     MinusSmall(u16),
 }
 
+/// A sequence of field operations: `acc = op(acc, operands[k])`.
+#[derive(Arbitrary, Debug)]
+struct FieldInput {
+    start: [u8; 32],
+    operands: [[u8; 32]; 3],
+    ops: [(u8, u8); 12],
+}
+
 #[derive(Arbitrary, Debug)]
 struct Input {
+    field: FieldInput,
     key: KeyPick,
     u1: ScalarPick,
     u2: ScalarPick,
@@ -61,7 +73,13 @@ struct Input {
 }
 
 struct Fixed {
-    keys: Vec<(Scalar, Es256Key, Box<SmallTable>, Box<LargeTable>)>,
+    keys: Vec<(
+        Scalar,
+        Es256Key,
+        Box<SmallTable>,
+        Box<LargeTable>,
+        Box<Tables32>,
+    )>,
 }
 
 fn fixed() -> &'static Fixed {
@@ -77,7 +95,9 @@ fn fixed() -> &'static Fixed {
                 small.build(&key);
                 let mut large = Box::new(LargeTable::EMPTY);
                 large.build(&key);
-                (d, key, small, large)
+                let mut w32 = Box::new(Tables32::EMPTY);
+                assert!(w32.build(&key));
+                (d, key, small, large, w32)
             })
             .collect();
         Fixed { keys }
@@ -116,7 +136,76 @@ fn same(ours: Point, theirs: &ProjectivePoint, what: &str) {
     assert_eq!(ours.to_affine(), want, "{what}: coordinates");
 }
 
+/// The field prime p, big-endian.
+const P: [u8; 32] = [
+    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+];
+
+/// p256's element for any 256-bit value (below 2^256 means below 2p: one subtraction).
+fn reference(raw: &[u8; 32]) -> FieldElement {
+    let mut v = *raw;
+    if v >= P {
+        let mut borrow = 0i16;
+        for i in (0..32).rev() {
+            let mut d = i16::from(v[i]) - i16::from(P[i]) - borrow;
+            borrow = i16::from(d < 0);
+            if d < 0 {
+                d += 256;
+            }
+            v[i] = u8::try_from(d).expect("a byte");
+        }
+    }
+    Option::from(FieldElement::from_bytes(&v.into())).expect("below p")
+}
+
+fn reference_op(op: FieldOp, a: &FieldElement, b: &FieldElement) -> Option<FieldElement> {
+    Some(match op {
+        FieldOp::Add => a.add(b),
+        FieldOp::Sub => a.sub(b),
+        FieldOp::Neg => a.neg(),
+        FieldOp::Double => a.double(),
+        FieldOp::Triple => a.double().add(a),
+        FieldOp::Quadruple => a.double().double(),
+        FieldOp::Octuple => a.double().double().double(),
+        FieldOp::Mul => a.multiply(b),
+        FieldOp::Square => a.square(),
+        FieldOp::Invert => return Option::from(a.invert()),
+    })
+}
+
+/// The field at both widths against p256 on the input's sequence of operations.
+fn check_field(input: &FieldInput) {
+    let ops: Vec<(FieldOp, usize)> = input
+        .ops
+        .iter()
+        .map(|&(op, k)| {
+            (
+                t::FIELD_OPS[usize::from(op) % t::FIELD_OPS.len()],
+                usize::from(k) % input.operands.len(),
+            )
+        })
+        .collect();
+    let mut want = Some(reference(&input.start));
+    for &(op, k) in &ops {
+        want = want.and_then(|w| reference_op(op, &w, &reference(&input.operands[k])));
+    }
+    let want: Option<[u8; 32]> = want.map(|w| w.to_bytes().into());
+    for width in t::WIDTHS {
+        let got = t::field_chain(width, &input.start, &input.operands, &ops);
+        assert_eq!(got.map(|g| g.0), want, "field, {width:?}: {ops:?}");
+        if let Some((canonical, raw)) = got {
+            assert_eq!(
+                t::field_eq(width, &raw, &canonical).0,
+                true,
+                "raw form, {width:?}"
+            );
+        }
+    }
+}
+
 fuzz_target!(|input: Input| {
+    check_field(&input.field);
     let f = fixed();
     let u1 = scalar(&input.u1);
     let (d, key, tables) = match &input.key {
@@ -149,6 +238,14 @@ fuzz_target!(|input: Input| {
     if let Some(i) = tables {
         same(t::mul_small(&b1, &b2, &f.keys[i].2), &want, "SmallTable");
         same(t::mul_large(&b1, &b2, &f.keys[i].3), &want, "LargeTable");
+        let w32 = &f.keys[i].4;
+        for (config, what) in [
+            (Config::NoTable, "no table, 32-bit field"),
+            (Config::SmallTable, "SmallTable, 32-bit field"),
+            (Config::LargeTable, "LargeTable, 32-bit field"),
+        ] {
+            assert_eq!(w32.mul_affine(config, &b1, &b2), coords(&want), "{what}");
+        }
     }
 
     // The formulas on their own: a = u1*G, b = u2*Q.

@@ -1,5 +1,7 @@
 //! The fast, variable-time ES256 verification (`core/src/es256`) in every table configuration
-//! ([`NoTable`], [`SmallTable`], [`LargeTable`]):
+//! ([`NoTable`], [`SmallTable`], [`LargeTable`]), each at both limb widths of the field (the
+//! target's own, and the 32-bit one through `__testing::Tables32`: on a 64-bit host that runs
+//! the arithmetic of thumbv7em and wasm32):
 //!
 //! - every Wycheproof ECDSA P-256/SHA-256 P1363 vector;
 //! - differential property tests against p256's own verification (valid, high-S, tampered r,
@@ -9,13 +11,13 @@
 //! - the key-set path: tables built in the slots, kept across reloads, used by the caches.
 //!
 //! A long differential run (`>= 1,000,000` signatures, each checked in all three
-//! configurations) is an ignored test:
+//! configurations at both widths) is an ignored test:
 //! `JWTGATE_ES256_CHECKS=1000000 cargo test --release -p jwtgate-tests --test es256_fast -- --ignored --nocapture`
 
 // Helpers outside `#[test]` functions panic on broken fixtures by design: this is a test crate.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use jwtgate::__testing::{self as hooks, Coordinates, Point, Table as _};
+use jwtgate::__testing::{self as hooks, Coordinates, Point, Table as _, Tables32};
 use jwtgate::{
     Algorithm, CachePolicy, Error, Es256Key, FetchOutcome, JwksCache, KeySet, KeyTable, LargeTable,
     NoTable, Policy, SharedCache, SmallTable, UntrustedToken,
@@ -50,6 +52,8 @@ struct Tables {
     key: Es256Key,
     small: Box<SmallTable>,
     large: Box<LargeTable>,
+    /// The same combs in the 32-bit field.
+    w32: Box<Tables32>,
 }
 
 impl Tables {
@@ -60,20 +64,38 @@ impl Tables {
         small.build(&key);
         large.build(&key);
         assert!(small.is_for(&key) && large.is_for(&key));
-        Tables { key, small, large }
+        let mut w32 = Box::new(Tables32::EMPTY);
+        assert!(w32.build(&key));
+        Tables {
+            key,
+            small,
+            large,
+            w32,
+        }
     }
 
-    /// jwtgate's verdict in each configuration: no table, small, large.
-    fn verdicts(&self, msg: &[u8], sig: &[u8]) -> [bool; 3] {
+    /// jwtgate's verdict in each configuration: no table, small, large (the target's field),
+    /// then the same in the 32-bit field.
+    fn verdicts(&self, msg: &[u8], sig: &[u8]) -> [bool; 6] {
         [
             NoTable.verify(&self.key, msg, sig).is_ok(),
             self.small.verify(&self.key, msg, sig).is_ok(),
             self.large.verify(&self.key, msg, sig).is_ok(),
+            self.w32.verify(hooks::Config::NoTable, msg, sig),
+            self.w32.verify(hooks::Config::SmallTable, msg, sig),
+            self.w32.verify(hooks::Config::LargeTable, msg, sig),
         ]
     }
 }
 
-const CONFIGS: [&str; 3] = ["NoTable", "SmallTable", "LargeTable"];
+const CONFIGS: [&str; 6] = [
+    "NoTable",
+    "SmallTable",
+    "LargeTable",
+    "NoTable (32-bit field)",
+    "SmallTable (32-bit field)",
+    "LargeTable (32-bit field)",
+];
 
 /// p256's verdict (the reference: raw `r || s`, high-S accepted).
 fn p256_verdict(key: &VerifyingKey, msg: &[u8], sig: &[u8]) -> bool {
@@ -104,6 +126,9 @@ fn check_mul(u1: &[u8; 32], u2: &[u8; 32], t: &Tables) {
             .to_affine(),
         hooks::mul_small(u1, u2, &t.small).to_affine(),
         hooks::mul_large(u1, u2, &t.large).to_affine(),
+        t.w32.mul_affine(hooks::Config::NoTable, u1, u2),
+        t.w32.mul_affine(hooks::Config::SmallTable, u1, u2),
+        t.w32.mul_affine(hooks::Config::LargeTable, u1, u2),
     ];
     for (config, got) in CONFIGS.iter().zip(got) {
         assert_eq!(got, want, "{config}: u1 = {}, u2 = {}", hex(u1), hex(u2));
@@ -189,7 +214,9 @@ fn wycheproof_p1363_passes_in_every_configuration() {
         large_x_seen,
         "the r + n vector (k*G with a large x) is covered"
     );
-    println!("wycheproof p1363: {ran} vectors x 3 configurations ({accepted} valid)");
+    println!(
+        "wycheproof p1363: {ran} vectors x 3 configurations x 2 limb widths ({accepted} valid)"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -782,7 +809,7 @@ impl Rng {
 }
 
 /// `JWTGATE_ES256_CHECKS` signatures (default 1,000,000), each checked by p256 and by jwtgate
-/// in all three configurations; a fresh random key every 500 signatures; 3 of 5 presentations
+/// in all three configurations at both limb widths; a fresh random key every 500 signatures; 3 of 5 presentations
 /// tampered (r, s, message), 1 high-S. Run in release: see the top of this file.
 #[test]
 #[ignore = "long: run with --release --ignored"]
@@ -853,9 +880,9 @@ fn differential_long_run() {
     let accepted: u64 = counts.iter().map(|c| c.1).sum();
     let elapsed = started.elapsed();
     println!(
-        "es256 differential: {checks} signatures x 3 configurations = {} checks against p256, \
-         {accepted} valid, 0 mismatches, {:.1} s on {threads} threads",
-        checks * 3,
+        "es256 differential: {checks} signatures x 3 configurations x 2 limb widths = {} checks \
+         against p256, {accepted} valid, 0 mismatches, {:.1} s on {threads} threads",
+        checks * 6,
         elapsed.as_secs_f64()
     );
     assert_eq!(checks, total);

@@ -8,9 +8,78 @@
 //! (shared by both scalars) and one mixed addition per non-zero digit. A negative digit adds
 //! the negated point, which costs one field negation.
 
-use jwtgate_p256_table::{Affine, G_W6_D3, G_W7_D1, G_W7_D37};
+use jwtgate_p256_table::Point;
 
+use super::field::{Affine, Field};
 use super::point::{Jacobian, MAX_BATCH, negate, normalize_batch};
+
+/// A field with `jwtgate_p256_table`'s base-point tables in its own representation.
+pub(crate) trait BaseTables: Field + 'static {
+    /// w = 7, 37 rows, one round (LargeTable's `G`).
+    fn g_w7_d1() -> &'static [[Affine<Self>; 64]; 37];
+    /// w = 6, 15 rows, 3 rounds (SmallTable's `G`).
+    fn g_w6_d3() -> &'static [[Affine<Self>; 32]; 15];
+    /// w = 7, 1 row, 37 rounds (NoTable's `G`).
+    fn g_w7_d37() -> &'static [[Affine<Self>; 64]; 1];
+}
+
+/// Implements [`BaseTables`] for a field type: `static`s made from the tables' limbs by const
+/// evaluation, so they are `.rodata`, never built at run time, and dropped by the linker
+/// where unused.
+macro_rules! base_tables {
+    ($fe:ty, $rows:ident, $w7d1:ident, $w6d3:ident, $w7d37:ident) => {
+        impl BaseTables for $fe {
+            fn g_w7_d1() -> &'static [[Affine<$fe>; 64]; 37] {
+                static T: [[Affine<$fe>; 64]; 37] = $rows(&jwtgate_p256_table::$w7d1);
+                &T
+            }
+            fn g_w6_d3() -> &'static [[Affine<$fe>; 32]; 15] {
+                static T: [[Affine<$fe>; 32]; 15] = $rows(&jwtgate_p256_table::$w6d3);
+                &T
+            }
+            fn g_w7_d37() -> &'static [[Affine<$fe>; 64]; 1] {
+                static T: [[Affine<$fe>; 64]; 1] = $rows(&jwtgate_p256_table::$w7d37);
+                &T
+            }
+        }
+
+        /// A table's limbs as field elements.
+        // Const evaluation only: an index out of range would fail the build.
+        #[allow(clippy::indexing_slicing)]
+        const fn $rows<const E: usize, const R: usize>(
+            limbs: &[[Point; E]; R],
+        ) -> [[Affine<$fe>; E]; R] {
+            let mut out = [[Affine::<$fe>::from_table_limbs(&[[0; 4]; 2]); E]; R];
+            let mut i = 0;
+            while i < R {
+                let mut j = 0;
+                while j < E {
+                    out[i][j] = Affine::<$fe>::from_table_limbs(&limbs[i][j]);
+                    j += 1;
+                }
+                i += 1;
+            }
+            out
+        }
+    };
+}
+
+#[cfg(any(target_pointer_width = "64", test, feature = "_test-hooks"))]
+base_tables!(
+    super::field::fe64::Fe,
+    rows64,
+    G_W7_D1_MONT,
+    G_W6_D3_MONT,
+    G_W7_D37_MONT
+);
+#[cfg(any(target_pointer_width = "32", test, feature = "_test-hooks"))]
+base_tables!(
+    super::field::fe32::Fe,
+    rows32,
+    G_W7_D1_MONT,
+    G_W6_D3_MONT,
+    G_W7_D37_MONT
+);
 
 /// A 256-bit big-endian scalar as little-endian limbs, with zero limbs past the top so that
 /// windows may read beyond bit 255.
@@ -84,7 +153,7 @@ pub(crate) fn recode_wnaf5(k: &[u8; 32]) -> [i8; NAF_LEN] {
 }
 
 /// `acc += digit * row[..]` (`row[k]` is `(k + 1) B`).
-fn add_digit<const E: usize>(acc: &mut Jacobian, row: &[Affine; E], digit: i8) {
+fn add_digit<F: Field, const E: usize>(acc: &mut Jacobian<F>, row: &[Affine<F>; E], digit: i8) {
     let Some(index) = usize::from(digit.unsigned_abs()).checked_sub(1) else {
         return;
     };
@@ -98,9 +167,9 @@ fn add_digit<const E: usize>(acc: &mut Jacobian, row: &[Affine; E], digit: i8) {
 }
 
 /// `acc += sum_i digits[i d + t] * B_i`: round `t` of a comb with `d` rounds.
-fn add_round<const E: usize>(
-    acc: &mut Jacobian,
-    rows: &[[Affine; E]],
+fn add_round<F: Field, const E: usize>(
+    acc: &mut Jacobian<F>,
+    rows: &[[Affine<F>; E]],
     digits: &[i8],
     d: usize,
     t: usize,
@@ -114,21 +183,29 @@ fn add_round<const E: usize>(
 
 /// Large configuration: `u1*G + u2*Q` with one-round combs (no doublings), `G` at w = 7
 /// (static, 148 KiB) and `Q` at w = 6 (the key's 86 KiB): 37 + 43 mixed additions at most.
-pub(crate) fn mul_large(u1: &[u8; 32], u2: &[u8; 32], q: &[[Affine; 32]; 43]) -> Jacobian {
+pub(crate) fn mul_large<F: BaseTables>(
+    u1: &[u8; 32],
+    u2: &[u8; 32],
+    q: &[[Affine<F>; 32]; 43],
+) -> Jacobian<F> {
     let g_digits = recode_signed::<37>(u1, 7);
     let q_digits = recode_signed::<43>(u2, 6);
-    let mut acc = Jacobian::INFINITY;
-    add_round(&mut acc, &G_W7_D1, &g_digits, 1, 0);
+    let mut acc = Jacobian::<F>::INFINITY;
+    add_round(&mut acc, F::g_w7_d1(), &g_digits, 1, 0);
     add_round(&mut acc, q, &q_digits, 1, 0);
     acc
 }
 
 /// Small configuration: `Q` at w = 4 with 4 rounds (17 rows), `G` at w = 6 with 3 rounds,
 /// sharing 12 doublings: 65 + 43 mixed additions at most.
-pub(crate) fn mul_small(u1: &[u8; 32], u2: &[u8; 32], q: &[[Affine; 8]; 17]) -> Jacobian {
+pub(crate) fn mul_small<F: BaseTables>(
+    u1: &[u8; 32],
+    u2: &[u8; 32],
+    q: &[[Affine<F>; 8]; 17],
+) -> Jacobian<F> {
     let g_digits = recode_signed::<43>(u1, 6);
     let q_digits = recode_signed::<65>(u2, 4);
-    let mut acc = Jacobian::INFINITY;
+    let mut acc = Jacobian::<F>::INFINITY;
     for pos in (0..=12).rev() {
         // Doubling infinity is free, so the first pass costs nothing.
         acc = acc.double();
@@ -136,7 +213,7 @@ pub(crate) fn mul_small(u1: &[u8; 32], u2: &[u8; 32], q: &[[Affine; 8]; 17]) -> 
             add_round(&mut acc, q, &q_digits, 4, pos / 4);
         }
         if pos % 6 == 0 {
-            add_round(&mut acc, &G_W6_D3, &g_digits, 3, pos / 6);
+            add_round(&mut acc, F::g_w6_d3(), &g_digits, 3, pos / 6);
         }
     }
     acc
@@ -144,18 +221,18 @@ pub(crate) fn mul_small(u1: &[u8; 32], u2: &[u8; 32], q: &[[Affine; 8]; 17]) -> 
 
 /// No per-key table: `Q` by a width-5 NAF over 8 odd multiples computed here (Jacobian, full
 /// additions), `G` by its one-row w = 7 comb (4 KiB static) riding the same ~256 doublings.
-pub(crate) fn mul_none(u1: &[u8; 32], u2: &[u8; 32], q: &Affine) -> Jacobian {
+pub(crate) fn mul_none<F: BaseTables>(u1: &[u8; 32], u2: &[u8; 32], q: &Affine<F>) -> Jacobian<F> {
     let g_digits = recode_signed::<37>(u1, 7);
     let naf = recode_wnaf5(u2);
     let q1 = Jacobian::from_affine(q);
     let q2 = q1.double();
-    let mut odd = [Jacobian::INFINITY; 8];
+    let mut odd = [Jacobian::<F>::INFINITY; 8];
     let mut m = q1;
     for slot in odd.iter_mut() {
         *slot = m;
         m = m.add(&q2);
     }
-    let mut acc = Jacobian::INFINITY;
+    let mut acc = Jacobian::<F>::INFINITY;
     for pos in (0..NAF_LEN).rev() {
         acc = acc.double();
         if let Some(&digit) = naf.get(pos)
@@ -169,7 +246,7 @@ pub(crate) fn mul_none(u1: &[u8; 32], u2: &[u8; 32], q: &Affine) -> Jacobian {
             };
         }
         if pos % 7 == 0 {
-            add_round(&mut acc, &G_W7_D37, &g_digits, 37, pos / 7);
+            add_round(&mut acc, F::g_w7_d37(), &g_digits, 37, pos / 7);
         }
     }
     acc
@@ -177,16 +254,16 @@ pub(crate) fn mul_none(u1: &[u8; 32], u2: &[u8; 32], q: &Affine) -> Jacobian {
 
 /// Fills `rows` with the comb table of `q`: row `i` holds `1..=E` times `2^(shift i) q`.
 /// Returns `false` if a point came out at infinity (never, for a valid key).
-pub(crate) fn build_rows<const E: usize>(
-    rows: &mut [[Affine; E]],
-    q: &Affine,
+pub(crate) fn build_rows<F: Field, const E: usize>(
+    rows: &mut [[Affine<F>; E]],
+    q: &Affine<F>,
     shift: usize,
 ) -> bool {
     if E > MAX_BATCH {
         return false;
     }
     let mut base = Jacobian::from_affine(q);
-    let mut jacobian = [Jacobian::INFINITY; E];
+    let mut jacobian = [Jacobian::<F>::INFINITY; E];
     for row in rows.iter_mut() {
         let mut m = base;
         for slot in jacobian.iter_mut() {

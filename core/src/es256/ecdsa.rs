@@ -2,52 +2,43 @@
 //! scalar part shared by every table configuration. The point multiplication comes from the
 //! caller's comb.
 
-use jwtgate_p256_table::{Affine, FieldElement, field_from_limbs};
-use p256::elliptic_curve::ops::Reduce;
-use p256::elliptic_curve::{Field as _, PrimeField as _};
-use p256::{FieldBytes, Scalar, U256};
 use sha2::{Digest as _, Sha256};
 
+use super::field::{Affine, Field};
 use super::point::Jacobian;
 use super::scalar;
 use crate::Error;
 
 /// The affine coordinates of a p256 public key.
-pub(crate) fn affine_of(key: &p256::ecdsa::VerifyingKey) -> Option<Affine> {
+pub(crate) fn affine_of<F: Field>(key: &p256::ecdsa::VerifyingKey) -> Option<Affine<F>> {
     let point = key.to_encoded_point(false);
-    let x = Option::<FieldElement>::from(FieldElement::from_bytes(point.x()?))?;
-    let y = Option::<FieldElement>::from(FieldElement::from_bytes(point.y()?))?;
+    let x = F::from_bytes(&(*point.x()?).into())?;
+    let y = F::from_bytes(&(*point.y()?).into())?;
     Some(Affine { x, y })
 }
 
-/// A scalar in `1..n` from 32 big-endian bytes, or `None`.
-fn nonzero_scalar(bytes: &[u8]) -> Option<Scalar> {
-    let bytes = FieldBytes::from(<[u8; 32]>::try_from(bytes).ok()?);
-    let scalar = Option::<Scalar>::from(Scalar::from_repr(bytes))?;
-    (!bool::from(scalar.is_zero())).then_some(scalar)
-}
-
 /// ECDSA verification (SEC 1 §4.1.4) with `mul(u1, u2) = u1*G + u2*Q` supplied by a comb.
-pub(crate) fn verify_with(
+pub(crate) fn verify_with<F: Field>(
     message: &[u8],
     signature: &[u8],
-    mul: impl FnOnce(&[u8; 32], &[u8; 32]) -> Jacobian,
+    mul: impl FnOnce(&[u8; 32], &[u8; 32]) -> Jacobian<F>,
 ) -> Result<(), Error> {
     let (Some(r_bytes), Some(s_bytes), 64) =
         (signature.get(..32), signature.get(32..), signature.len())
     else {
         return Err(Error::SignatureInvalid);
     };
-    let r = nonzero_scalar(r_bytes).ok_or(Error::SignatureInvalid)?;
-    let s = nonzero_scalar(s_bytes).ok_or(Error::SignatureInvalid)?;
-    let e = <Scalar as Reduce<U256>>::reduce_bytes(&Sha256::digest(message));
-    let s_inv = scalar::invert(&scalar::limbs(&s.to_bytes().into()))
-        .and_then(|inv| Option::<Scalar>::from(Scalar::from_repr(scalar::bytes(&inv).into())))
-        .ok_or(Error::SignatureInvalid)?;
-    let u1: [u8; 32] = (e * s_inv).to_bytes().into();
-    let u2: [u8; 32] = (r * s_inv).to_bytes().into();
+    let r_bytes = <&[u8; 32]>::try_from(r_bytes).map_err(|_| Error::SignatureInvalid)?;
+    let s_bytes = <&[u8; 32]>::try_from(s_bytes).map_err(|_| Error::SignatureInvalid)?;
+    let r = scalar::nonzero(r_bytes).ok_or(Error::SignatureInvalid)?;
+    let s = scalar::nonzero(s_bytes).ok_or(Error::SignatureInvalid)?;
+    let e = scalar::reduce_bytes(&Sha256::digest(message).into());
+    // s^-1 in Montgomery form: one Montgomery product each gives u1 and u2 themselves.
+    let s_inv = scalar::invert_mont(&s).ok_or(Error::SignatureInvalid)?;
+    let u1 = scalar::bytes(&scalar::mont_mul(&e, &s_inv));
+    let u2 = scalar::bytes(&scalar::mont_mul(&r, &s_inv));
     let point = mul(&u1, &u2);
-    if x_matches(&point, &r.to_bytes().into()) {
+    if x_matches(&point, r_bytes) {
         Ok(())
     } else {
         Err(Error::SignatureInvalid)
@@ -61,26 +52,18 @@ const P_MINUS_N: [u8; 32] = [
     0x0c, 0x46, 0x35, 0x3d, 0x03, 0x9c, 0xda, 0xae,
 ];
 
-/// The group order `n` as a field element (`n < p`).
-const N: FieldElement = field_from_limbs([
-    0xf3b9_cac2_fc63_2551,
-    0xbce6_faad_a717_9e84,
-    0xffff_ffff_ffff_ffff,
-    0xffff_ffff_0000_0000,
-]);
-
 /// Whether the affine x of `point` reduces to `r` modulo `n`, without inverting `Z`:
 /// `X == r Z^2`, or `X == (r + n) Z^2` when `r + n < p`. Infinity never matches.
-pub(super) fn x_matches(point: &Jacobian, r_bytes: &[u8; 32]) -> bool {
+pub(super) fn x_matches<F: Field>(point: &Jacobian<F>, r_bytes: &[u8; 32]) -> bool {
     if point.is_infinity() {
         return false;
     }
-    let Some(r) = Option::<FieldElement>::from(FieldElement::from_bytes(&(*r_bytes).into())) else {
+    let Some(r) = F::from_bytes(r_bytes) else {
         return false;
     };
     let zz = point.z.square();
-    if r.multiply(&zz) == point.x {
+    if r.mul(&zz) == point.x {
         return true;
     }
-    *r_bytes < P_MINUS_N && r.add(&N).multiply(&zz) == point.x
+    *r_bytes < P_MINUS_N && r.add(&F::N).mul(&zz) == point.x
 }

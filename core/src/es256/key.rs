@@ -3,7 +3,7 @@
 use p256::EncodedPoint;
 use p256::ecdsa::VerifyingKey;
 
-use jwtgate_p256_table::Affine;
+use super::field::Affine;
 
 use crate::Error;
 use crate::error::Unusable;

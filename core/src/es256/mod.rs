@@ -2,10 +2,11 @@
 //!
 //! # Public inputs only: never use these routines for signing
 //!
-//! Everything in this module runs in **variable time**: the point formulas branch on their
-//! operands, the scalar inversion is a binary extended GCD, and the combs pick table rows by
-//! the digits of the scalars. That is safe here and only here, because ECDSA *verification*
-//! handles nothing secret: the public key, the signed message and the signature are all public.
+//! Everything in this module runs in **variable time**: the field arithmetic branches on rare
+//! carries, the point formulas branch on their operands, the scalar inversion is a
+//! variable-time GCD (safegcd's division steps), and the combs pick table rows by the digits
+//! of the scalars. That is safe here and only here, because ECDSA *verification* handles
+//! nothing secret: the public key, the signed message and the signature are all public.
 //! These routines must never be used for signing, key generation, key agreement or any other
 //! computation on a secret scalar; they would leak it through timing.
 //!
@@ -23,13 +24,15 @@
 //! | [`NoTable`] | 0 | width-5 NAF, ~256 doublings | w = 7, 1 row (4 KiB) |
 //!
 //! Points are in Jacobian coordinates with the a = -3 doubling; table points are affine, so
-//! additions are mixed (8M + 3S). `s^-1` is a variable-time binary inversion, and the
+//! additions are mixed (8M + 3S). `s^-1` is a variable-time safegcd inversion, and the
 //! final check compares `X == r Z^2` (and `(r + n) Z^2` when `r + n < p`) instead of inverting
-//! `Z`. The field arithmetic is p256's own (`expose-field`); only the point formulas, combs
-//! and recoding are here.
+//! `Z`. The field (`field`: Montgomery form, 4 x 64-bit limbs on 64-bit targets, 8 x 32-bit
+//! on 32-bit ones) and the arithmetic modulo `n` (`scalar`) are jwtgate's own; p256 is used
+//! only at the edge, to check that a JWK's point is on the curve.
 
 mod comb;
 mod ecdsa;
+mod field;
 mod key;
 mod point;
 mod scalar;

@@ -5,41 +5,42 @@
 //! infinity, an addition of a point to itself (H = 0, R = 0: doubling) and of a point to its
 //! negation (H = 0, R != 0: infinity).
 
-use jwtgate_p256_table::{Affine, FieldElement};
+use super::field::{Affine, Field};
 
 /// `(X : Y : Z)` stands for the affine point `(X / Z^2, Y / Z^3)`; `Z = 0` is infinity.
+/// In this target's field unless told otherwise (the tests run both limb widths).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Jacobian {
-    pub(crate) x: FieldElement,
-    pub(crate) y: FieldElement,
-    pub(crate) z: FieldElement,
+pub(crate) struct Jacobian<F = super::field::Fe> {
+    pub(crate) x: F,
+    pub(crate) y: F,
+    pub(crate) z: F,
 }
 
-fn is_zero(f: &FieldElement) -> bool {
-    bool::from(f.is_zero())
+fn is_zero<F: Field>(f: &F) -> bool {
+    f.is_zero()
 }
 
 /// `-p`.
-pub(crate) fn negate(p: &Affine) -> Affine {
+pub(crate) fn negate<F: Field>(p: &Affine<F>) -> Affine<F> {
     Affine {
         x: p.x,
         y: p.y.neg(),
     }
 }
 
-impl Jacobian {
+impl<F: Field> Jacobian<F> {
     /// The point at infinity (the group identity).
-    pub(crate) const INFINITY: Jacobian = Jacobian {
-        x: FieldElement::ONE,
-        y: FieldElement::ONE,
-        z: FieldElement::ZERO,
+    pub(crate) const INFINITY: Jacobian<F> = Jacobian {
+        x: F::ONE,
+        y: F::ONE,
+        z: F::ZERO,
     };
 
-    pub(crate) const fn from_affine(p: &Affine) -> Jacobian {
+    pub(crate) const fn from_affine(p: &Affine<F>) -> Jacobian<F> {
         Jacobian {
             x: p.x,
             y: p.y,
-            z: FieldElement::ONE,
+            z: F::ONE,
         }
     }
 
@@ -48,22 +49,21 @@ impl Jacobian {
     }
 
     /// `2 * self` (dbl-2001-b: 3M + 5S).
-    pub(crate) fn double(&self) -> Jacobian {
+    pub(crate) fn double(&self) -> Jacobian<F> {
         if self.is_infinity() {
-            return Jacobian::INFINITY;
+            return Self::INFINITY;
         }
         let delta = self.z.square();
         let gamma = self.y.square();
-        let beta = self.x.multiply(&gamma);
+        let beta = self.x.mul(&gamma);
         // a = -3: 3 X^2 + a Z^4 = 3 (X - Z^2)(X + Z^2)
-        let alpha = self.x.sub(&delta).multiply(&self.x.add(&delta));
-        let alpha = alpha.double().add(&alpha);
-        let beta4 = beta.double().double();
+        let alpha = self.x.sub(&delta).mul(&self.x.add(&delta)).triple();
+        let beta4 = beta.quadruple();
         let x3 = alpha.square().sub(&beta4.double());
         // Y = 0 (a point of order 2; P-256 has none) gives Z3 = 0: infinity, as it should.
         let z3 = self.y.add(&self.z).square().sub(&gamma).sub(&delta);
-        let gamma_sq8 = gamma.square().double().double().double();
-        let y3 = alpha.multiply(&beta4.sub(&x3)).sub(&gamma_sq8);
+        let gamma_sq8 = gamma.square().octuple();
+        let y3 = alpha.mul(&beta4.sub(&x3)).sub(&gamma_sq8);
         Jacobian {
             x: x3,
             y: y3,
@@ -72,13 +72,13 @@ impl Jacobian {
     }
 
     /// `self + p` for an affine `p` (mixed addition: 8M + 3S).
-    pub(crate) fn add_affine(&self, p: &Affine) -> Jacobian {
+    pub(crate) fn add_affine(&self, p: &Affine<F>) -> Jacobian<F> {
         if self.is_infinity() {
-            return Jacobian::from_affine(p);
+            return Self::from_affine(p);
         }
         let z1z1 = self.z.square();
-        let u2 = p.x.multiply(&z1z1);
-        let s2 = p.y.multiply(&self.z).multiply(&z1z1);
+        let u2 = p.x.mul(&z1z1);
+        let s2 = p.y.mul(&self.z).mul(&z1z1);
         let h = u2.sub(&self.x);
         let r = s2.sub(&self.y);
         if is_zero(&h) {
@@ -86,23 +86,23 @@ impl Jacobian {
             return if is_zero(&r) {
                 self.double()
             } else {
-                Jacobian::INFINITY
+                Self::INFINITY
             };
         }
         let hh = h.square();
-        let hhh = h.multiply(&hh);
-        let v = self.x.multiply(&hh);
+        let hhh = h.mul(&hh);
+        let v = self.x.mul(&hh);
         let x3 = r.square().sub(&hhh).sub(&v.double());
-        let y3 = r.multiply(&v.sub(&x3)).sub(&self.y.multiply(&hhh));
+        let y3 = r.mul(&v.sub(&x3)).sub(&self.y.mul(&hhh));
         Jacobian {
             x: x3,
             y: y3,
-            z: self.z.multiply(&h),
+            z: self.z.mul(&h),
         }
     }
 
     /// `self + q` for a Jacobian `q` (12M + 4S).
-    pub(crate) fn add(&self, q: &Jacobian) -> Jacobian {
+    pub(crate) fn add(&self, q: &Jacobian<F>) -> Jacobian<F> {
         if self.is_infinity() {
             return *q;
         }
@@ -111,33 +111,33 @@ impl Jacobian {
         }
         let z1z1 = self.z.square();
         let z2z2 = q.z.square();
-        let u1 = self.x.multiply(&z2z2);
-        let u2 = q.x.multiply(&z1z1);
-        let s1 = self.y.multiply(&q.z).multiply(&z2z2);
-        let s2 = q.y.multiply(&self.z).multiply(&z1z1);
+        let u1 = self.x.mul(&z2z2);
+        let u2 = q.x.mul(&z1z1);
+        let s1 = self.y.mul(&q.z).mul(&z2z2);
+        let s2 = q.y.mul(&self.z).mul(&z1z1);
         let h = u2.sub(&u1);
         let r = s2.sub(&s1);
         if is_zero(&h) {
             return if is_zero(&r) {
                 self.double()
             } else {
-                Jacobian::INFINITY
+                Self::INFINITY
             };
         }
         let hh = h.square();
-        let hhh = h.multiply(&hh);
-        let v = u1.multiply(&hh);
+        let hhh = h.mul(&hh);
+        let v = u1.mul(&hh);
         let x3 = r.square().sub(&hhh).sub(&v.double());
-        let y3 = r.multiply(&v.sub(&x3)).sub(&s1.multiply(&hhh));
+        let y3 = r.mul(&v.sub(&x3)).sub(&s1.mul(&hhh));
         Jacobian {
             x: x3,
             y: y3,
-            z: self.z.multiply(&q.z).multiply(&h),
+            z: self.z.mul(&q.z).mul(&h),
         }
     }
 
     /// `-self`.
-    pub(crate) fn negate(&self) -> Jacobian {
+    pub(crate) fn negate(&self) -> Jacobian<F> {
         Jacobian {
             x: self.x,
             y: self.y.neg(),
@@ -147,44 +147,44 @@ impl Jacobian {
 
     /// The affine point, or `None` at infinity. One field inversion: not for hot paths.
     #[cfg(feature = "_test-hooks")]
-    pub(crate) fn to_affine(self) -> Option<Affine> {
-        let zinv = Option::<FieldElement>::from(self.z.invert())?;
+    pub(crate) fn to_affine(self) -> Option<Affine<F>> {
+        let zinv = self.z.invert()?;
         let zinv2 = zinv.square();
         Some(Affine {
-            x: self.x.multiply(&zinv2),
-            y: self.y.multiply(&zinv2).multiply(&zinv),
+            x: self.x.mul(&zinv2),
+            y: self.y.mul(&zinv2).mul(&zinv),
         })
     }
 }
 
 /// Writes the affine form of `points` into `out` with one inversion (Montgomery's trick).
 /// Returns `false` (leaving `out` partly written) if any point is at infinity.
-pub(crate) fn normalize_batch(points: &[Jacobian], out: &mut [Affine]) -> bool {
+pub(crate) fn normalize_batch<F: Field>(points: &[Jacobian<F>], out: &mut [Affine<F>]) -> bool {
     if points.len() != out.len() || points.len() > MAX_BATCH {
         return false;
     }
     // before[k] = z_0 * ... * z_(k-1)
-    let mut before_storage = [FieldElement::ONE; MAX_BATCH];
+    let mut before_storage = [F::ONE; MAX_BATCH];
     let Some(before) = before_storage.get_mut(..points.len()) else {
         return false;
     };
-    let mut product = FieldElement::ONE;
+    let mut product = F::ONE;
     for (p, b) in points.iter().zip(before.iter_mut()) {
         *b = product;
-        product = product.multiply(&p.z);
+        product = product.mul(&p.z);
     }
     // A zero Z anywhere makes the product zero, which has no inverse.
-    let Some(mut inv) = Option::<FieldElement>::from(product.invert()) else {
+    let Some(mut inv) = product.invert() else {
         return false;
     };
     for ((p, b), o) in points.iter().zip(before.iter()).zip(out.iter_mut()).rev() {
         // inv = 1 / (z_0 * ... * z_k) here.
-        let zinv = inv.multiply(b);
-        inv = inv.multiply(&p.z);
+        let zinv = inv.mul(b);
+        inv = inv.mul(&p.z);
         let zinv2 = zinv.square();
         *o = Affine {
-            x: p.x.multiply(&zinv2),
-            y: p.y.multiply(&zinv2).multiply(&zinv),
+            x: p.x.mul(&zinv2),
+            y: p.y.mul(&zinv2).mul(&zinv),
         };
     }
     true

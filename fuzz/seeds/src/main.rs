@@ -181,8 +181,12 @@ fn main() {
             .map(|i| i.wrapping_mul(37).wrapping_add(seed.wrapping_mul(91)) ^ (i >> 2))
             .collect();
         write("cache_ops", &format!("seed-{seed}"), &bytes);
-        let bytes: Vec<u8> = (0u8..200)
-            .map(|i| i.wrapping_mul(53).wrapping_add(seed.wrapping_mul(29)) ^ (i >> 3))
+        // es256_arith: 160 bytes of field operations, then the point inputs.
+        let bytes: Vec<u8> = (0u16..360)
+            .map(|i| {
+                let i = i.to_le_bytes()[0];
+                i.wrapping_mul(53).wrapping_add(seed.wrapping_mul(29)) ^ (i >> 3)
+            })
             .collect();
         write("es256_arith", &format!("seed-{seed}"), &bytes);
     }
@@ -190,14 +194,24 @@ fn main() {
     let set = r#"{"keys":[{"kty":"EC","crv":"P-256","kid":"k1","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#;
     let (a, b) = set.split_at(40);
     let responses = [
-        format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nCache-Control: max-age=300\r\n\r\n{set}", set.len()),
-        format!("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{:x};ext=1\r\n{a}\r\n{:x}\r\n{b}\r\n0\r\nX-T: 1\r\n\r\n", a.len(), b.len()),
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nCache-Control: max-age=300\r\n\r\n{set}",
+            set.len()
+        ),
+        format!(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{:x};ext=1\r\n{a}\r\n{:x}\r\n{b}\r\n0\r\nX-T: 1\r\n\r\n",
+            a.len(),
+            b.len()
+        ),
         format!("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.0 200 OK\r\n\r\n{set}"),
         "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1/\r\n\r\n".to_owned(),
         "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n".to_owned(),
     ];
     for (i, r) in responses.iter().enumerate() {
-        for (j, knobs) in [[48u8, 64, 0x5a], [0, 255, 1], [255, 20, 0xff]].iter().enumerate() {
+        for (j, knobs) in [[48u8, 64, 0x5a], [0, 255, 1], [255, 20, 0xff]]
+            .iter()
+            .enumerate()
+        {
             let mut bytes = knobs.to_vec();
             bytes.extend_from_slice(r.as_bytes());
             write("http_response", &format!("response-{i}-{j}"), &bytes);
