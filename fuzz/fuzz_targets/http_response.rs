@@ -35,7 +35,10 @@ fn read(input: &[u8], head_len: usize, body_len: usize, split: impl Fn(usize) ->
     };
     // Complete: asking again changes nothing and reads nothing.
     assert_eq!(reader.advance(0), Ok(Some(response)));
-    assert!(response.len <= body_len, "a document larger than its buffer");
+    assert!(
+        response.len <= body_len,
+        "a document larger than its buffer"
+    );
     Ok((response, body[..response.len].to_vec()))
 }
 

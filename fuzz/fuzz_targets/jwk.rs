@@ -261,7 +261,9 @@ fuzz_target!(|data: &[u8]| {
                     }
                 }
                 MKind::Okp { x } => {
-                    let Material::Ed25519(ed) = key.material() else { panic!("an Ed25519 key") };
+                    let Material::Ed25519(ed) = key.material() else {
+                        panic!("an Ed25519 key")
+                    };
                     assert_eq!(ed.as_bytes(), x);
                     if fixtures::b64(x) == OKP_X {
                         check_rfc_signature(key, OKP_TOKEN);

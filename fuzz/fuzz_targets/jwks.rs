@@ -130,7 +130,10 @@ fuzz_target!(|data: &[u8]| {
                 if let Some(kid) = &mk.kid {
                     let quoted = serde_json::to_string(kid).expect("string");
                     let v = parse(quoted.as_bytes(), 0).expect("quoted kid");
-                    let alg = Algorithm::ALL.into_iter().find(|a| a.name() == mk.alg()).expect("an alg");
+                    let alg = Algorithm::ALL
+                        .into_iter()
+                        .find(|a| a.name() == mk.alg())
+                        .expect("an alg");
                     let sel = set.select(v.as_str(), alg);
                     let n = keys
                         .iter()

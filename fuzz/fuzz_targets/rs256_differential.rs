@@ -70,7 +70,12 @@ fuzz_target!(|input: Input| {
     let sign = |msg: &[u8]| {
         let mut sig = vec![0u8; len];
         f.pair
-            .sign(&signature::RSA_PKCS1_SHA256, &SystemRandom::new(), msg, &mut sig)
+            .sign(
+                &signature::RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                msg,
+                &mut sig,
+            )
             .expect("signs");
         sig
     };
@@ -99,7 +104,11 @@ fuzz_target!(|input: Input| {
         f.pair.public_key().as_ref(),
     );
     let theirs = ring_key.verify(&input.message, &sig).is_ok();
-    assert_eq!(ours, theirs, "jwtgate {ours}, ring {theirs}: {:?}", input.bend);
+    assert_eq!(
+        ours, theirs,
+        "jwtgate {ours}, ring {theirs}: {:?}",
+        input.bend
+    );
     if matches!(input.bend, Bend::Genuine) {
         assert!(ours, "a genuine signature was rejected");
     }

@@ -55,9 +55,12 @@ fn legitimately_signed(token: &[u8]) -> bool {
     if sig.len() == 256 {
         // RS256 under the fixture sets' RSA key (RFC 7517 A.1), checked by ring.
         let n = fixtures::b64d(fixtures::RSA_N);
-        return ring::signature::RsaPublicKeyComponents { n: &n[..], e: &[1u8, 0, 1][..] }
-            .verify(&ring::signature::RSA_PKCS1_2048_8192_SHA256, input, &sig)
-            .is_ok();
+        return ring::signature::RsaPublicKeyComponents {
+            n: &n[..],
+            e: &[1u8, 0, 1][..],
+        }
+        .verify(&ring::signature::RSA_PKCS1_2048_8192_SHA256, input, &sig)
+        .is_ok();
     }
     let Ok(sig) = Signature::from_slice(&sig) else {
         return false;

@@ -407,7 +407,11 @@ pub struct MKey {
 #[derive(Clone, Debug)]
 pub enum MKind {
     /// ES256: the coordinates, and p256's key for the independent signature check.
-    Ec { x: [u8; 32], y: [u8; 32], key: VerifyingKey },
+    Ec {
+        x: [u8; 32],
+        y: [u8; 32],
+        key: VerifyingKey,
+    },
     /// EdDSA: the 32-byte encoding (its point validity is the library's, checked by the
     /// Wycheproof suite; the model checks the JWK rules around it).
     Okp { x: [u8; 32] },
@@ -746,9 +750,16 @@ pub fn verify(
             let MKind::Rsa { n } = &fitting(keys, &header)?.kind else {
                 unreachable!("fitting keys are RS256 keys");
             };
-            ring::signature::RsaPublicKeyComponents { n: n.as_slice(), e: &[1u8, 0, 1][..] }
-                .verify(&ring::signature::RSA_PKCS1_2048_8192_SHA256, signing_input, &sig)
-                .map_err(|_| Error::SignatureInvalid)?;
+            ring::signature::RsaPublicKeyComponents {
+                n: n.as_slice(),
+                e: &[1u8, 0, 1][..],
+            }
+            .verify(
+                &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+                signing_input,
+                &sig,
+            )
+            .map_err(|_| Error::SignatureInvalid)?;
         }
         // The fixture sets hold no Ed25519 key, so this finds none (no type confusion).
         "EdDSA" => {
