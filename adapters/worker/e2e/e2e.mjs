@@ -130,6 +130,19 @@ async function main() {
     `${burstCount} fetches, statuses ${[...new Set(answers.map((a) => a.status))]}`);
   await stop(burst);
 
+  // 6b. A burst on a healthy cold isolate: one fetch, and the requests that found it in
+  // flight wait for it (polling the isolate's cache) instead of failing.
+  jwks.mode = 'up';
+  jwks.keys = [key];
+  const healthy = await start({ JWTGATE_PERSIST: 'off' }, null);
+  const beforeHealthy = jwks.fetches;
+  const healthyAnswers = await Promise.all(Array.from({ length: 50 }, () => call(healthy, valid)));
+  const healthyCount = jwks.fetches - beforeHealthy;
+  check('a burst of 50 requests on a healthy cold isolate makes one fetch and all get 200',
+    healthyCount === 1 && healthyAnswers.every((a) => a.status === 200),
+    `${healthyCount} fetches, statuses ${[...new Set(healthyAnswers.map((a) => a.status))]}`);
+  await stop(healthy);
+
   // 7. A restarted runtime verifies from the persisted set, until its ttl + stale-if-error.
   jwks.mode = 'up';
   jwks.keys = [key];
@@ -195,4 +208,4 @@ try {
 const passed = results.filter(Boolean).length;
 const failed = results.length - passed;
 console.log(`workerd: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed === 8 ? 0 : 1);
+process.exit(failed === 0 && passed === 9 ? 0 : 1);

@@ -333,8 +333,9 @@ impl CacheCell<KEY_CAPACITY, Table> for IsolateCell<'_> {
 }
 
 /// Fetches with the runtime's `fetch`, inline in the request that got the ticket, and
-/// persists what loaded. It never waits for another request's fetch: workerd cannot await a
-/// promise of another request, so such a lookup answers `ERR_AUTH_JWKS_FETCH_FAILED` now.
+/// persists what loaded. workerd cannot await a promise of another request, so a request that
+/// finds another's fetch in flight polls the isolate's cache on a timer instead, for at most
+/// the fetch timeout.
 struct WorkerFetch<'i> {
     isolate: &'i Isolate,
 }
@@ -359,6 +360,22 @@ impl Transport for WorkerFetch<'_> {
     }
 
     async fn wait(&mut self) -> bool {
+        /// Time between two looks at the cache.
+        const POLL: Duration = Duration::from_millis(25);
+        let timeout = self.isolate.config.fetch_timeout.saturating_add(1);
+        let deadline = now().saturating_add(timeout);
+        // Bounded by count too: `Date.now()` advances only across I/O.
+        let polls = timeout.saturating_mul(1000) / 25;
+        for _ in 0..polls {
+            Delay::from(POLL).await;
+            let t = now();
+            if !self.isolate.cache.borrow().fetch_in_flight(t) {
+                return true;
+            }
+            if t >= deadline {
+                break;
+            }
+        }
         false
     }
 }
