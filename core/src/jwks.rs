@@ -170,12 +170,7 @@ impl<const N: usize, T: KeyTable> KeySet<N, T> {
                 Material::Ed25519(k) => hash.update(k.as_bytes()),
                 #[cfg(feature = "rs256")]
                 Material::Rs256(k) => {
-                    let mut chunk = [0u8; 64];
-                    let mut n = k.modulus_bytes().peekable();
-                    while n.peek().is_some() {
-                        let len = chunk.iter_mut().zip(&mut n).map(|(c, b)| *c = b).count();
-                        hash.update(chunk.get(..len).unwrap_or_default());
-                    }
+                    hash.update(k.modulus_be(&mut [0; crate::rsa::MAX_SIGNATURE_LEN]));
                 }
             }
         }

@@ -120,12 +120,11 @@ impl RsaKey {
         from_be_bytes(block)
     }
 
-    /// The modulus, big-endian in its minimal length, for fingerprints.
-    pub(crate) fn modulus_bytes(&self) -> impl Iterator<Item = u8> + '_ {
-        let limbs = self.modulus.n();
-        (0..self.len).rev().map(move |i| {
-            let limb = limbs.get(i / LIMB_BYTES).copied().unwrap_or(0);
-            limb.to_le_bytes().get(i % LIMB_BYTES).copied().unwrap_or(0)
-        })
+    /// The modulus, big-endian in its minimal length, written into `buf` (for fingerprints).
+    pub(crate) fn modulus_be<'b>(&self, buf: &'b mut [u8; MAX_SIGNATURE_LEN]) -> &'b [u8] {
+        for (chunk, limb) in buf.rchunks_exact_mut(LIMB_BYTES).zip(self.modulus.n()) {
+            chunk.copy_from_slice(&limb.to_be_bytes());
+        }
+        buf.get(MAX_SIGNATURE_LEN - self.len..).unwrap_or_default()
     }
 }

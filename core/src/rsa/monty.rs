@@ -112,7 +112,7 @@ impl Modulus {
             *limb = 1 << (top % LIMB_BITS);
         }
         for _ in top..2 * self.len * LIMB_BITS {
-            let carry = shl1(&mut x, self.len);
+            let carry = shl1(x.get_mut(..self.len).unwrap_or_default());
             if carry || !less(&x, &self.n, self.len) {
                 sub_assign(&mut x, &self.n, self.len);
             }
@@ -156,13 +156,9 @@ impl Modulus {
                 *top = carry;
             }
         }
-        // Double the cross products, then add the squares on the diagonal.
-        let mut top = 0;
-        for limb in t.iter_mut().take(2 * len) {
-            let next = *limb >> (LIMB_BITS - 1);
-            *limb = (*limb << 1) | top;
-            top = next;
-        }
+        // Double the cross products (nothing shifts out: they are below a^2 / 2), then add
+        // the squares on the diagonal.
+        shl1(t.get_mut(..2 * len).unwrap_or_default());
         let mut carry = 0;
         for (i, &ai) in a.iter().enumerate() {
             let Some([lo, hi]) = t
@@ -251,10 +247,10 @@ fn sub_assign(a: &mut Uint, b: &Uint, len: usize) {
     }
 }
 
-/// `a <<= 1` over the first `len` limbs; returns the bit shifted out.
-fn shl1(a: &mut Uint, len: usize) -> bool {
+/// `a <<= 1`; returns the bit shifted out.
+fn shl1(a: &mut [Limb]) -> bool {
     let mut top = 0;
-    for limb in a.iter_mut().take(len) {
+    for limb in a.iter_mut() {
         let next = *limb >> (LIMB_BITS - 1);
         *limb = (*limb << 1) | top;
         top = next;
