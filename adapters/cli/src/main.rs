@@ -85,19 +85,15 @@ struct Algorithms {
 }
 
 impl Algorithms {
-    /// The allow-list for a policy, checked against the secret: HS256 listed without one is
-    /// a usage error, and HS256 is accepted by default only with one.
-    fn resolve(&self, has_hs256_secret: bool) -> Result<Vec<jwtgate::Algorithm>, String> {
-        use jwtgate::Algorithm;
+    /// The allow-list for a policy (`None`: the core's default, every algorithm built in and
+    /// HS256 only with a secret), checked against the secret: HS256 listed without one is a
+    /// usage error.
+    fn resolve(&self, has_hs256_secret: bool) -> Result<Option<Vec<jwtgate::Algorithm>>, String> {
         match &self.algs {
-            Some(algs) if algs.contains(&Algorithm::Hs256) && !has_hs256_secret => {
+            Some(algs) if algs.contains(&jwtgate::Algorithm::Hs256) && !has_hs256_secret => {
                 Err("--alg HS256 needs --hs256-secret-file".to_owned())
             }
-            Some(algs) => Ok(algs.clone()),
-            None => Ok(Algorithm::ALL
-                .into_iter()
-                .filter(|a| a.is_built_in())
-                .collect()),
+            algs => Ok(algs.clone()),
         }
     }
 }

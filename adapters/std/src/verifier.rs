@@ -57,9 +57,10 @@ pub struct VerifierConfig {
     /// Deepest JSON nesting accepted in a token's header and claims (at most 64, the parser's
     /// limit; default 64: ordinary payloads nest well below it).
     pub max_depth: u8,
-    /// The algorithms accepted (an allow-list). Default: every one built in (ES256, and
-    /// EdDSA and RS256 with their features) and HS256, which still needs `hs256_secret`.
-    pub algorithms: Vec<Algorithm>,
+    /// The algorithms accepted, as an allow-list ([`Policy::only`]); `None` (the default)
+    /// keeps the core's: every one built in (ES256, and EdDSA and RS256 with their
+    /// features), and HS256 with `hs256_secret`.
+    pub algorithms: Option<Vec<Algorithm>>,
     /// The cache policy.
     pub cache: CachePolicy,
     /// HTTP fetch timeouts and body cap.
@@ -89,10 +90,7 @@ impl VerifierConfig {
             leeway: 0,
             hs256_secret: None,
             max_depth: DEFAULT_MAX_DEPTH,
-            algorithms: Algorithm::ALL
-                .into_iter()
-                .filter(|a| a.is_built_in())
-                .collect(),
+            algorithms: None,
             cache: CachePolicy::DEFAULT,
             fetch: FetchConfig::default(),
         }
@@ -350,7 +348,10 @@ impl Verifier {
         {
             policy = policy.hs256(secret);
         }
-        policy.only(&c.algorithms)
+        match &c.algorithms {
+            Some(algs) => policy.only(algs),
+            None => policy,
+        }
     }
 
     /// Verifies `token`, decoding into `buf` (which bounds the accepted token size: about
