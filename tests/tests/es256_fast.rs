@@ -58,7 +58,7 @@ struct Tables {
 
 impl Tables {
     fn new(key: &VerifyingKey) -> Tables {
-        let key = Es256Key::__from_p256(*key);
+        let key = Es256Key::__from_p256(key);
         let mut small = Box::new(SmallTable::EMPTY);
         let mut large = Box::new(LargeTable::EMPTY);
         small.build(&key);
@@ -119,7 +119,7 @@ fn reference_mul(u1: &[u8; 32], u2: &[u8; 32], q: &VerifyingKey) -> Option<Coord
 
 /// Checks jwtgate's `u1*G + u2*Q` in every configuration against p256's.
 fn check_mul(u1: &[u8; 32], u2: &[u8; 32], t: &Tables) {
-    let want = reference_mul(u1, u2, t.key.__as_p256());
+    let want = reference_mul(u1, u2, &t.key.__to_p256());
     let got = [
         hooks::mul_none(u1, u2, &t.key)
             .expect("valid key")
@@ -302,14 +302,14 @@ fn apply(
 /// Compares jwtgate in every configuration with p256 on one presentation.
 fn differential(t: &Tables, other: &Tables, msg: &[u8], sig: &[u8], use_other: bool) -> bool {
     let tables = if use_other { other } else { t };
-    let want = p256_verdict(tables.key.__as_p256(), msg, sig);
+    let want = p256_verdict(&tables.key.__to_p256(), msg, sig);
     let got = tables.verdicts(msg, sig);
     for (config, got) in CONFIGS.iter().zip(got) {
         assert_eq!(
             got,
             want,
             "{config}: key {} msg {} sig {}",
-            hex(&tables.key.__as_p256().to_encoded_point(false).to_bytes()),
+            hex(&tables.key.__to_p256().to_encoded_point(false).to_bytes()),
             hex(msg),
             hex(sig)
         );
@@ -319,6 +319,56 @@ fn differential(t: &Tables, other: &Tables, msg: &[u8], sig: &[u8], use_other: b
 
 fn signing_key_from(seed: &[u8; 32]) -> Option<SigningKey> {
     SigningKey::from_bytes(&(*seed).into()).ok()
+}
+
+proptest! {
+    #![proptest_config(config(2048))]
+
+    /// The on-curve check (jwtgate's own field) accepts exactly the coordinates p256 accepts:
+    /// real points, their negations, and edits of them (a flipped bit, a coordinate plus `p`
+    /// where that still fits in 32 bytes, a random partner coordinate).
+    #[test]
+    fn on_curve_check_agrees_with_p256(
+        seed in any::<[u8; 32]>(),
+        noise in any::<[u8; 32]>(),
+        edit in 0usize..6,
+        bit in 0usize..256,
+    ) {
+        let Some(sk) = signing_key_from(&seed) else { return Ok(()) };
+        let point = sk.verifying_key().to_encoded_point(false);
+        let mut x: [u8; 32] = (*point.x().unwrap()).into();
+        let mut y: [u8; 32] = (*point.y().unwrap()).into();
+        let add_p = |v: &[u8; 32]| -> Option<[u8; 32]> {
+            // v + p < 2^256 only when v < 2^256 - p.
+            let limit = sub_be(&[0xff; 32], &P);
+            (*v <= limit).then(|| {
+                let mut out = [0u8; 32];
+                let mut carry = 0u16;
+                for i in (0..32).rev() {
+                    let t = u16::from(v[i]) + u16::from(P[i]) + carry;
+                    out[i] = t.to_le_bytes()[0];
+                    carry = t >> 8;
+                }
+                out
+            })
+        };
+        match edit {
+            0 => {}
+            1 => y = sub_be(&P, &y),
+            2 => x[bit / 8] ^= 1 << (bit % 8),
+            3 => y = noise,
+            4 => x = add_p(&x).unwrap_or(noise),
+            _ => y = add_p(&y).unwrap_or(P),
+        }
+        let want = VerifyingKey::from_encoded_point(&p256::EncodedPoint::from_affine_coordinates(
+            &x.into(), &y.into(), false,
+        )).ok();
+        let got = Es256Key::from_coordinates(&x, &y);
+        prop_assert_eq!(got.ok().map(|k| k.__to_p256()), want, "x {} y {}", hex(&x), hex(&y));
+        if edit == 1 {
+            prop_assert!(got.is_ok(), "the negated point is on the curve");
+        }
+    }
 }
 
 proptest! {
@@ -693,7 +743,7 @@ fn key_sets_build_and_keep_tables_in_every_configuration() {
 fn pushed_keys_get_their_tables() {
     let a = signing_key(3);
     let mut keys = Box::new(KeySet::<2, SmallTable>::new());
-    let key = jwtgate::Key::es256(Some("a"), Es256Key::__from_p256(*a.verifying_key())).unwrap();
+    let key = jwtgate::Key::es256(Some("a"), Es256Key::__from_p256(a.verifying_key())).unwrap();
     keys.push(key).unwrap();
     let token = es256_token(&a, r#"{"alg":"ES256","kid":"a"}"#, PAYLOAD);
     assert_eq!(verify_in(&keys, &token), Ok(()));
@@ -751,7 +801,7 @@ fn shared_cache_copies_the_table_out_for_verification() {
     );
     assert!(verified.is_ok());
     let b = signing_key(2);
-    assert!(scratch.is_for(&Es256Key::__from_p256(*b.verifying_key())));
+    assert!(scratch.is_for(&Es256Key::__from_p256(b.verifying_key())));
     // The key-only path agrees.
     let mut buf = [0u8; 512];
     let parsed = UntrustedToken::parse(token.as_bytes(), &mut buf).unwrap();
@@ -771,7 +821,7 @@ fn shared_cache_copies_the_table_out_for_verification() {
 #[test]
 fn an_unbuilt_table_falls_back_to_the_table_free_path() {
     let a = signing_key(4);
-    let key = Es256Key::__from_p256(*a.verifying_key());
+    let key = Es256Key::__from_p256(a.verifying_key());
     let msg = b"message";
     let sig: Signature = a.sign(msg);
     let empty = Box::new(LargeTable::EMPTY);
@@ -779,7 +829,7 @@ fn an_unbuilt_table_falls_back_to_the_table_free_path() {
     assert_eq!(empty.verify(&key, msg, &sig.to_bytes()), Ok(()));
     // A table built for another key is not used for this one.
     let mut other = Box::new(SmallTable::EMPTY);
-    other.build(&Es256Key::__from_p256(*signing_key(5).verifying_key()));
+    other.build(&Es256Key::__from_p256(signing_key(5).verifying_key()));
     assert!(!other.is_for(&key));
     assert_eq!(other.verify(&key, msg, &sig.to_bytes()), Ok(()));
 }

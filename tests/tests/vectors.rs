@@ -378,10 +378,7 @@ fn run_p1363_with<T: KeyTable>(
         let sec1 = p256::ecdsa::VerifyingKey::from_sec1_bytes(&group.key.key);
         assert_eq!(
             key.as_ref().ok(),
-            sec1.as_ref()
-                .ok()
-                .map(|k| Es256Key::__from_p256(*k))
-                .as_ref(),
+            sec1.as_ref().ok().map(Es256Key::__from_p256).as_ref(),
             "group key disagrees with its SEC1 encoding"
         );
         if let Some(from_jwk) = jwk_key(group) {
@@ -453,7 +450,7 @@ fn a_table_built_for_another_key_is_never_used() {
     // A slot's table may be stale (built for the key that held the slot before a reload). It
     // must never verify for a different key: a signature by A must not pass as B's.
     let (a, b) = (signing_key(1), signing_key(2));
-    let key = |k: &p256::ecdsa::SigningKey| Es256Key::__from_p256(*k.verifying_key());
+    let key = |k: &p256::ecdsa::SigningKey| Es256Key::__from_p256(k.verifying_key());
     let msg = b"header.payload";
     let sig = |k: &p256::ecdsa::SigningKey| -> Vec<u8> {
         use p256::ecdsa::signature::Signer as _;

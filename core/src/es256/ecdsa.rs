@@ -4,18 +4,10 @@
 
 use sha2::{Digest as _, Sha256};
 
-use super::field::{Affine, Field};
+use super::field::Field;
 use super::point::Jacobian;
 use super::scalar;
 use crate::Error;
-
-/// The affine coordinates of a p256 public key.
-pub(crate) fn affine_of<F: Field>(key: &p256::ecdsa::VerifyingKey) -> Option<Affine<F>> {
-    let point = key.to_encoded_point(false);
-    let x = F::from_bytes(&(*point.x()?).into())?;
-    let y = F::from_bytes(&(*point.y()?).into())?;
-    Some(Affine { x, y })
-}
 
 /// ECDSA verification (SEC 1 §4.1.4) with `mul(u1, u2) = u1*G + u2*Q` supplied by a comb.
 pub(crate) fn verify_with<F: Field>(

@@ -1,29 +1,38 @@
 //! [`Es256Key`]: a P-256 public key, checked to be on the curve.
 
-use p256::EncodedPoint;
-use p256::ecdsa::VerifyingKey;
-
-use super::field::Affine;
+use super::field::{Affine, Fe, Field};
 
 use crate::Error;
 use crate::error::Unusable;
 
+/// The curve's `b` (`y^2 = x^3 - 3x + b`), big-endian.
+const B: [u8; 32] = [
+    0x5a, 0xc6, 0x35, 0xd8, 0xaa, 0x3a, 0x93, 0xe7, 0xb3, 0xeb, 0xbd, 0x55, 0x76, 0x98, 0x86, 0xbc,
+    0x65, 0x1d, 0x06, 0xb0, 0xcc, 0x53, 0xb0, 0xf6, 0x3b, 0xce, 0x3c, 0x3e, 0x27, 0xd2, 0x60, 0x4b,
+];
+
 /// An ES256 public key, checked to be a valid P-256 point (not the identity).
+///
+/// It keeps the JWK's coordinates; P-256 has cofactor 1, so every point on the curve is in
+/// the group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Es256Key {
-    key: VerifyingKey,
+    x: [u8; 32],
+    y: [u8; 32],
 }
 
 impl Es256Key {
     /// Builds a key from its affine coordinates (big-endian, as in a JWK's `x` and `y`).
     ///
     /// # Errors
-    /// [`Unusable::NotOnCurve`] if `(x, y)` is not a point of P-256.
+    /// [`Unusable::NotOnCurve`] if `(x, y)` is not a point of P-256 (a coordinate `>= p`
+    /// included).
     pub fn from_coordinates(x: &[u8; 32], y: &[u8; 32]) -> Result<Es256Key, Unusable> {
-        let point = EncodedPoint::from_affine_coordinates(x.into(), y.into(), false);
-        VerifyingKey::from_encoded_point(&point)
-            .map(|key| Es256Key { key })
-            .map_err(|_| Unusable::NotOnCurve)
+        let key = Es256Key { x: *x, y: *y };
+        match affine_of::<Fe>(&key) {
+            Some(_) => Ok(key),
+            None => Err(Unusable::NotOnCurve),
+        }
     }
 
     /// Checks a raw `r || s` signature (exactly 64 bytes, `1 <= r, s < n`) over `message`.
@@ -41,28 +50,53 @@ impl Es256Key {
         })
     }
 
-    /// The uncompressed SEC1 encoding, for fingerprints.
-    pub(crate) fn encoded(&self) -> EncodedPoint {
-        self.key.to_encoded_point(false)
+    /// The uncompressed SEC1 encoding (`04 || x || y`), for fingerprints.
+    pub(crate) fn encoded(&self) -> [u8; 65] {
+        let mut out = [4; 65];
+        out[1..33].copy_from_slice(&self.x);
+        out[33..].copy_from_slice(&self.y);
+        out
     }
 
     /// The point's affine coordinates as field elements.
     pub(crate) fn affine(&self) -> Option<Affine> {
-        super::ecdsa::affine_of(&self.key)
+        affine_of(self)
     }
 
     /// Wraps a key from the `p256` crate (jwtgate's own tests only: p256 is not part of the
     /// API, so its version can change without a breaking release).
     #[cfg(feature = "_test-hooks")]
     #[doc(hidden)]
-    pub const fn __from_p256(key: VerifyingKey) -> Es256Key {
-        Es256Key { key }
+    pub fn __from_p256(key: &p256::ecdsa::VerifyingKey) -> Es256Key {
+        let point = key.to_encoded_point(false);
+        match (point.x(), point.y()) {
+            (Some(x), Some(y)) => Es256Key {
+                x: (*x).into(),
+                y: (*y).into(),
+            },
+            _ => unreachable!("a verifying key is never the identity"),
+        }
     }
 
     /// The key as the `p256` crate's type (jwtgate's own tests only).
     #[cfg(feature = "_test-hooks")]
     #[doc(hidden)]
-    pub const fn __as_p256(&self) -> &VerifyingKey {
-        &self.key
+    pub fn __to_p256(&self) -> p256::ecdsa::VerifyingKey {
+        let point =
+            p256::EncodedPoint::from_affine_coordinates(&self.x.into(), &self.y.into(), false);
+        match p256::ecdsa::VerifyingKey::from_encoded_point(&point) {
+            Ok(key) => key,
+            Err(_) => unreachable!("checked on the curve when it was built"),
+        }
     }
+}
+
+/// The key's coordinates in field `F`, `None` unless both are below `p` and
+/// `y^2 = x^3 - 3x + b`.
+pub(super) fn affine_of<F: Field>(key: &Es256Key) -> Option<Affine<F>> {
+    let x = F::from_bytes(&key.x)?;
+    let y = F::from_bytes(&key.y)?;
+    let b = F::from_bytes(&B)?;
+    let rhs = x.square().sub(&F::ONE.triple()).mul(&x).add(&b);
+    (y.square() == rhs).then_some(Affine { x, y })
 }

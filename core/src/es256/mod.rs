@@ -27,8 +27,8 @@
 //! additions are mixed (8M + 3S). `s^-1` is a variable-time safegcd inversion, and the
 //! final check compares `X == r Z^2` (and `(r + n) Z^2` when `r + n < p`) instead of inverting
 //! `Z`. The field (`field`: Montgomery form, 4 x 64-bit limbs on 64-bit targets, 8 x 32-bit
-//! on 32-bit ones) and the arithmetic modulo `n` (`scalar`) are jwtgate's own; p256 is used
-//! only at the edge, to check that a JWK's point is on the curve.
+//! on 32-bit ones) and the arithmetic modulo `n` (`scalar`) are jwtgate's own, and so is the
+//! check that a JWK's point is on the curve: p256 serves only as the tests' reference.
 
 mod comb;
 mod ecdsa;

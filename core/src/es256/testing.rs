@@ -277,7 +277,7 @@ impl Tables32 {
 
     /// Builds both combs for `key`; `false` if that failed (never for a valid key).
     pub fn build(&mut self, key: &Es256Key) -> bool {
-        let Some(q) = super::ecdsa::affine_of::<Fe32>(key.__as_p256()) else {
+        let Some(q) = super::key::affine_of::<Fe32>(key) else {
             return false;
         };
         self.q = Some(q);
