@@ -3,7 +3,7 @@
 //!
 //! The library never picks a critical-section implementation: firmware enables one (e.g.
 //! `cortex-m/critical-section-single-core`), tests enable `critical-section/std`. Critical
-//! sections stay short: the driver copies the key out (about 160 bytes) and both the
+//! sections stay short: the driver copies the key out (about 144 bytes) and both the
 //! signature check and the fetch run with interrupts enabled.
 
 use core::cell::RefCell;
