@@ -172,6 +172,37 @@ async function main() {
     `fresh restore ${show(restored)} (fetches_ok ${h2.fetches_ok}), stale restore ${show(restoredStale)}, `
       + `expired restore ${show(restoredExpired)}, fetches while down ${jwks.fetches - beforeRestart}`);
 
+  // 7b. The same through KV (JWTGATE_PERSIST=kv:JWKS): a restart restores from KV, and a
+  // record the Worker did not write (tampered in place) is ignored.
+  jwks.mode = 'up';
+  const kvDir = path.join(tmp, 'kv-restart');
+  const kvPersist = { JWTGATE_PERSIST: 'kv:JWKS' };
+  const kvFirst = await start(kvPersist, kvDir);
+  const kvSeeded = await call(kvFirst, valid);
+  const kvKeys = (await (await kvFirst.getKVNamespace('JWKS')).list()).keys.map((k) => k.name);
+  await stop(kvFirst);
+  jwks.mode = 'down';
+  const kvSecond = await start(kvPersist, kvDir);
+  const kvRestored = await call(kvSecond, valid);
+  const kvHealth = await (await kvSecond.dispatchFetch('http://localhost/health')).json();
+  const kv = await kvSecond.getKVNamespace('JWKS');
+  for (const name of kvKeys) {
+    const record = await kv.get(name, 'arrayBuffer');
+    const bytes = new Uint8Array(record);
+    bytes[bytes.length - 1] ^= 1;
+    await kv.put(name, bytes);
+  }
+  await stop(kvSecond);
+  const kvThird = await start(kvPersist, kvDir);
+  const kvTampered = await call(kvThird, valid);
+  await stop(kvThird);
+  check('with KV persistence a restarted runtime verifies from KV, and ignores a record it did not write',
+    kvSeeded.status === 200 && kvKeys.length === 1 && kvRestored.status === 200
+      && kvHealth.fetches_ok === 0 && kvTampered.status === 503
+      && kvTampered.body?.code === 'ERR_AUTH_JWKS_FETCH_FAILED',
+    `seeded ${show(kvSeeded)}, KV keys ${JSON.stringify(kvKeys)}, restored ${show(kvRestored)} `
+      + `(fetches_ok ${kvHealth.fetches_ok}), tampered ${show(kvTampered)}`);
+
   // 8. A redirecting or non-200 endpoint is a fetch failure (the redirect leads to a good set).
   const strict = await start({ JWTGATE_PERSIST: 'off', JWTGATE_FAILURE_COOLDOWN: '1' }, null);
   const outcomes = [];
@@ -208,4 +239,4 @@ try {
 const passed = results.filter(Boolean).length;
 const failed = results.length - passed;
 console.log(`workerd: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed === 9 ? 0 : 1);
+process.exit(failed === 0 && passed === 10 ? 0 : 1);
