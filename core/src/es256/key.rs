@@ -30,8 +30,8 @@ impl Es256Key {
     pub fn from_coordinates(x: &[u8; 32], y: &[u8; 32]) -> Result<Es256Key, Unusable> {
         let key = Es256Key { x: *x, y: *y };
         match affine_of::<Fe>(&key) {
-            Some(_) => Ok(key),
-            None => Err(Unusable::NotOnCurve),
+            Some(point) if on_curve(&point) => Ok(key),
+            _ => Err(Unusable::NotOnCurve),
         }
     }
 
@@ -58,7 +58,8 @@ impl Es256Key {
         out
     }
 
-    /// The point's affine coordinates as field elements.
+    /// The point's affine coordinates as field elements (checked on the curve when the key
+    /// was built, so not again for every signature).
     pub(crate) fn affine(&self) -> Option<Affine> {
         affine_of(self)
     }
@@ -91,12 +92,19 @@ impl Es256Key {
     }
 }
 
-/// The key's coordinates in field `F`, `None` unless both are below `p` and
-/// `y^2 = x^3 - 3x + b`.
+/// The key's coordinates in field `F`, `None` unless both are below `p`.
 pub(super) fn affine_of<F: Field>(key: &Es256Key) -> Option<Affine<F>> {
-    let x = F::from_bytes(&key.x)?;
-    let y = F::from_bytes(&key.y)?;
-    let b = F::from_bytes(&B)?;
-    let rhs = x.square().sub(&F::ONE.triple()).mul(&x).add(&b);
-    (y.square() == rhs).then_some(Affine { x, y })
+    Some(Affine {
+        x: F::from_bytes(&key.x)?,
+        y: F::from_bytes(&key.y)?,
+    })
+}
+
+/// Whether `y^2 = x^3 - 3x + b`.
+fn on_curve<F: Field>(point: &Affine<F>) -> bool {
+    let Some(b) = F::from_bytes(&B) else {
+        return false;
+    };
+    let x = &point.x;
+    point.y.square() == x.square().sub(&F::ONE.triple()).mul(x).add(&b)
 }
