@@ -83,4 +83,28 @@ pub mod p256_consts {
         0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
         0xff, 0xff,
     ];
+
+    /// `a + b` for big-endian 256-bit numbers, modulo 2^256.
+    pub fn add_be(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        let mut carry = 0u16;
+        for i in (0..32).rev() {
+            let s = u16::from(a[i]) + u16::from(b[i]) + carry;
+            out[i] = s.to_le_bytes()[0];
+            carry = s >> 8;
+        }
+        out
+    }
+
+    /// `a - b` for big-endian 256-bit numbers, modulo 2^256.
+    pub fn sub_be(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        let mut borrow = 0u16;
+        for i in (0..32).rev() {
+            let d = u16::from(a[i]).wrapping_sub(u16::from(b[i]) + borrow);
+            out[i] = d.to_le_bytes()[0];
+            borrow = d >> 15;
+        }
+        out
+    }
 }

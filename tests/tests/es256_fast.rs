@@ -22,7 +22,7 @@ use jwtgate::{
     Algorithm, CachePolicy, Error, Es256Key, FetchOutcome, JwksCache, KeySet, KeyTable, LargeTable,
     NoTable, Policy, SharedCache, SmallTable, UntrustedToken,
 };
-use jwtgate_tests::p256_consts::{N, P};
+use jwtgate_tests::p256_consts::{N, P, add_be, sub_be};
 use jwtgate_tests::{es256_token, jwk, jwks, signing_key};
 use p256::ecdsa::signature::{Signer as _, Verifier as _};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
@@ -137,21 +137,6 @@ fn check_mul(u1: &[u8; 32], u2: &[u8; 32], t: &Tables) {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// `a - b` for big-endian 256-bit numbers with `a >= b`.
-fn sub_be(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    let mut borrow = 0i16;
-    for i in (0..32).rev() {
-        let mut d = i16::from(a[i]) - i16::from(b[i]) - borrow;
-        borrow = i16::from(d < 0);
-        if d < 0 {
-            d += 256;
-        }
-        out[i] = u8::try_from(d).unwrap();
-    }
-    out
 }
 
 fn small_be(v: u64) -> [u8; 32] {
@@ -338,20 +323,8 @@ proptest! {
         let point = sk.verifying_key().to_encoded_point(false);
         let mut x: [u8; 32] = (*point.x().unwrap()).into();
         let mut y: [u8; 32] = (*point.y().unwrap()).into();
-        let add_p = |v: &[u8; 32]| -> Option<[u8; 32]> {
-            // v + p < 2^256 only when v < 2^256 - p.
-            let limit = sub_be(&[0xff; 32], &P);
-            (*v <= limit).then(|| {
-                let mut out = [0u8; 32];
-                let mut carry = 0u16;
-                for i in (0..32).rev() {
-                    let t = u16::from(v[i]) + u16::from(P[i]) + carry;
-                    out[i] = t.to_le_bytes()[0];
-                    carry = t >> 8;
-                }
-                out
-            })
-        };
+        // v + p, where that still fits in 32 bytes (v < 2^256 - p).
+        let add_p = |v: &[u8; 32]| (*v <= sub_be(&[0xff; 32], &P)).then(|| add_be(v, &P));
         match edit {
             0 => {}
             1 => y = sub_be(&P, &y),

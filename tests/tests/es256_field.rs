@@ -15,7 +15,7 @@ use jwtgate::__testing::{
     FIELD_OPS, FieldOp, WIDTHS, Width, field_chain, field_eq, field_from_bytes, field_op,
 };
 use jwtgate::__testing::{invert_scalar, mul_scalar, nonzero_scalar, reduce_scalar};
-use jwtgate_tests::p256_consts::{N, P};
+use jwtgate_tests::p256_consts::{N, P, add_be, sub_be};
 use p256::elliptic_curve::{Field as _, PrimeField as _};
 use p256::{FieldElement, Scalar, U256};
 use proptest::collection::vec;
@@ -28,33 +28,6 @@ fn config(cases: u32) -> ProptestConfig {
     } else {
         ProptestConfig::with_cases(cases)
     }
-}
-
-/// `a + b` for big-endian 256-bit numbers, modulo 2^256.
-fn add_be(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    let mut carry = 0u16;
-    for i in (0..32).rev() {
-        let s = u16::from(a[i]) + u16::from(b[i]) + carry;
-        out[i] = s.to_le_bytes()[0];
-        carry = s >> 8;
-    }
-    out
-}
-
-/// `a - b` modulo 2^256.
-fn sub_be(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    let mut borrow = 0i16;
-    for i in (0..32).rev() {
-        let mut d = i16::from(a[i]) - i16::from(b[i]) - borrow;
-        borrow = i16::from(d < 0);
-        if d < 0 {
-            d += 256;
-        }
-        out[i] = u8::try_from(d).unwrap();
-    }
-    out
 }
 
 /// p256's element for any 256-bit value (reduced modulo p: a value below 2^256 is below 2p).
