@@ -14,9 +14,11 @@ use crate::jwk::{Key, Material, parse_jwk};
 /// Nesting allowed in a JWK Set document (`{"keys":[{"key_ops":[..]}]}` needs 3).
 const JWKS_MAX_DEPTH: u8 = 16;
 
-/// What loading a JWK Set found, for metrics and warnings.
+/// What loading a JWK Set found, for metrics and warnings. `non_exhaustive`: a later release
+/// may count more.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub struct LoadReport {
     /// Usable keys now held.
     pub loaded: usize,

@@ -10,8 +10,8 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use jwtgate::__testing as json;
 use jwtgate::Value;
 use jwtgate::{
-    Error, HS256_MIN_SECRET_LEN, Hs256Secret, KeySet, LoadReport, Policy, SecretTooShort,
-    UntrustedToken, Unusable,
+    Error, HS256_MIN_SECRET_LEN, Hs256Secret, KeySet, Policy, SecretTooShort, UntrustedToken,
+    Unusable,
 };
 use jwtgate_tests::p256_consts::{N, P};
 use jwtgate_tests::{b64, es256_token, hs256_token, jwk, jwk_entries, jwks, signing_key};
@@ -1364,12 +1364,8 @@ fn unusable_jwks_are_skipped_without_spoiling_the_set() {
         let mut keys = KeySet::<4>::new();
         let report = keys.load(doc.as_bytes()).expect("one usable key");
         assert_eq!(
-            report,
-            LoadReport {
-                loaded: 1,
-                skipped: bad.len(),
-                overflow: 0
-            }
+            (report.loaded, report.skipped, report.overflow),
+            (1, bad.len(), 0)
         );
         assert_eq!(keys.keys().len(), 1);
         assert_eq!(keys.keys()[0].kid(), Some("good"));
@@ -1439,14 +1435,7 @@ fn usable_variants_of_a_jwk_are_kept() {
     ]);
     let mut keys = KeySet::<8>::new();
     let report = keys.load(set.as_bytes()).expect("loads");
-    assert_eq!(
-        report,
-        LoadReport {
-            loaded: 6,
-            skipped: 0,
-            overflow: 0
-        }
-    );
+    assert_eq!((report.loaded, report.skipped, report.overflow), (6, 0, 0));
     for kid in ["a", "b", "c", "d", long_kid.as_str(), "f"] {
         let t = token(&format!(r#"{{"alg":"ES256","kid":"{kid}"}}"#), &payload());
         assert_eq!(
@@ -1467,14 +1456,7 @@ fn more_usable_keys_than_capacity_keeps_the_first_n_and_counts_overflow() {
         .collect();
     let mut keys = KeySet::<2>::new();
     let report = keys.load(jwks(&entries).as_bytes()).expect("not an error");
-    assert_eq!(
-        report,
-        LoadReport {
-            loaded: 2,
-            skipped: 0,
-            overflow: 3
-        }
-    );
+    assert_eq!((report.loaded, report.skipped, report.overflow), (2, 0, 3));
     let kids: Vec<_> = keys.keys().iter().map(|k| k.kid()).collect();
     assert_eq!(kids, [Some("k0"), Some("k1")]);
     for (i, signer) in signers.iter().enumerate() {
@@ -1499,14 +1481,7 @@ fn more_usable_keys_than_capacity_keeps_the_first_n_and_counts_overflow() {
         entries[2].clone(),
     ]);
     let report = keys.load(mixed.as_bytes()).expect("loads");
-    assert_eq!(
-        report,
-        LoadReport {
-            loaded: 2,
-            skipped: 2,
-            overflow: 1
-        }
-    );
+    assert_eq!((report.loaded, report.skipped, report.overflow), (2, 2, 1));
     let kids: Vec<_> = keys.keys().iter().map(|k| k.kid()).collect();
     assert_eq!(kids, [Some("k0"), Some("k1")]);
 }

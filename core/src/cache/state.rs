@@ -13,8 +13,10 @@ use crate::token_cache::{CacheEpoch, TokenCache, TokenDigest};
 use super::policy::CachePolicy;
 
 /// What the cache has counted since it was created. Monotonic, for metrics.
+/// `non_exhaustive`: a later release may count more.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub struct CacheCounters {
     /// Lookups served from a fresh set without fetching.
     pub hits: u64,
