@@ -9,7 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { AUDIENCE, ISSUER, jwksServer, makeKey, require, token } from '../e2e/lib.mjs';
 
-const [BUILD, BUILD_SMALL, JOSE, SECONDS = '8'] = process.argv.slice(2);
+const [BUILD, BUILD_SMALL, BUILD_FLOOR, JOSE, SECONDS = '8'] = process.argv.slice(2);
 const autocannon = require(path.join(process.env.JWTGATE_BENCH_MODULES, 'autocannon'));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 
@@ -44,11 +44,11 @@ const freePort = () => new Promise((resolve) => {
     s.close(() => resolve(port));
   });
 });
-const names = ['empty', 'jose', 'jwtgate', 'small'];
+const names = ['empty', 'floor', 'jose', 'jwtgate', 'small'];
 const ports = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await freePort()])));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jwtgate-bench-'));
 // capnp embeds are relative to the config file.
-for (const [sub, build] of [['jwtgate', BUILD], ['small', BUILD_SMALL]]) {
+for (const [sub, build] of [['jwtgate', BUILD], ['small', BUILD_SMALL], ['floor', BUILD_FLOOR]]) {
   fs.mkdirSync(path.join(dir, sub));
   for (const f of ['index.js', 'index_bg.wasm']) fs.copyFileSync(path.join(build, f), path.join(dir, sub, f));
 }
@@ -57,7 +57,7 @@ const text = (env) => Object.entries(env).map(([name, v]) => `(name = "${name}",
 fs.writeFileSync(path.join(dir, 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
-${['jwtgate', 'small'].map((name) => `    (name = "${name}", worker = (
+${['jwtgate', 'small', 'floor'].map((name) => `    (name = "${name}", worker = (
       modules = [
         (name = "index.js", esModule = embed "${name}/index.js"),
         (name = "index_bg.wasm", wasm = embed "${name}/index_bg.wasm"),
@@ -125,13 +125,14 @@ async function run(name, next) {
 
 // Rounds alternate which Worker goes first; each load's figures are the medians over the
 // rounds, and the ratio's spread is its range. `empty` (a JS Worker that answers '{}') is the
-// ceiling of this runtime and load generator on this machine.
+// ceiling of this runtime and load generator on this machine; `floor` (bench/floor, a
+// workers-rs Worker that reads the Authorization header and answers '{}') is the framework's.
 const runs = loads.map(() => Object.fromEntries(names.map((n) => [n, []])));
 for (let round = 0; round < ROUNDS; round += 1) {
   for (const [l, [, next]] of loads.entries()) {
-    const order = round % 2 ? ['empty', 'small', 'jwtgate', 'jose'] : ['empty', 'jose', 'jwtgate', 'small'];
-    // The ceiling Worker reads no token: it gets the repeated one, not the pool's.
-    for (const name of order) runs[l][name].push(await run(name, name === 'empty' ? () => repeated : next));
+    const order = round % 2 ? ['empty', 'floor', 'small', 'jwtgate', 'jose'] : ['empty', 'floor', 'jose', 'jwtgate', 'small'];
+    // The ceilings verify no token: they get the repeated one, not the pool's.
+    for (const name of order) runs[l][name].push(await run(name, ['empty', 'floor'].includes(name) ? () => repeated : next));
   }
 }
 stopWorkerd();
@@ -146,7 +147,7 @@ const date = new Date().toISOString().slice(0, 10);
 console.log(`\njwtgate-worker vs jose in one ${workerdVersion}, ${CONNECTIONS} connections, ${SECONDS} s per run, medians of ${ROUNDS} rounds, ${date}`);
 console.log('| load | Worker | req/s | p99 ms | × jose req/s (range) |');
 console.log('|---|---|---:|---:|---:|');
-const label = { empty: "empty JS Worker (the harness's ceiling)", jose: 'jose', jwtgate: 'jwtgate-worker, NoTable (default)', small: 'jwtgate-worker, SmallTable (`small-table`)' };
+const label = { empty: "empty JS Worker (the harness's ceiling)", floor: 'empty workers-rs Worker (the framework\'s floor)', jose: 'jose', jwtgate: 'jwtgate-worker, NoTable (default)', small: 'jwtgate-worker, SmallTable (`small-table`)' };
 for (const [l, [load]] of loads.entries()) {
   const r = runs[l];
   for (const name of names) {
