@@ -21,11 +21,12 @@ use arbitrary::Arbitrary;
 use jwtgate::__testing::{self as t, Config, FieldOp, Point, Table as _, Tables32};
 use jwtgate::{Es256Key, LargeTable, SmallTable};
 use jwtgate_fuzz::fixtures::{self, KeyId};
+use jwtgate_tests::p256_field;
 use libfuzzer_sys::fuzz_target;
 use p256::elliptic_curve::ops::Reduce;
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::elliptic_curve::{Field, Group, PrimeField};
-use p256::{AffinePoint, FieldBytes, FieldElement, ProjectivePoint, Scalar, U256};
+use p256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar, U256};
 
 #[derive(Arbitrary, Debug)]
 enum KeyPick {
@@ -136,44 +137,6 @@ fn same(ours: Point, theirs: &ProjectivePoint, what: &str) {
     assert_eq!(ours.to_affine(), want, "{what}: coordinates");
 }
 
-/// The field prime p, big-endian.
-const P: [u8; 32] = [
-    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-];
-
-/// p256's element for any 256-bit value (below 2^256 means below 2p: one subtraction).
-fn reference(raw: &[u8; 32]) -> FieldElement {
-    let mut v = *raw;
-    if v >= P {
-        let mut borrow = 0i16;
-        for i in (0..32).rev() {
-            let mut d = i16::from(v[i]) - i16::from(P[i]) - borrow;
-            borrow = i16::from(d < 0);
-            if d < 0 {
-                d += 256;
-            }
-            v[i] = u8::try_from(d).expect("a byte");
-        }
-    }
-    Option::from(FieldElement::from_bytes(&v.into())).expect("below p")
-}
-
-fn reference_op(op: FieldOp, a: &FieldElement, b: &FieldElement) -> Option<FieldElement> {
-    Some(match op {
-        FieldOp::Add => a.add(b),
-        FieldOp::Sub => a.sub(b),
-        FieldOp::Neg => a.neg(),
-        FieldOp::Double => a.double(),
-        FieldOp::Triple => a.double().add(a),
-        FieldOp::Quadruple => a.double().double(),
-        FieldOp::Octuple => a.double().double().double(),
-        FieldOp::Mul => a.multiply(b),
-        FieldOp::Square => a.square(),
-        FieldOp::Invert => return Option::from(a.invert()),
-    })
-}
-
 /// The field at both widths against p256 on the input's sequence of operations.
 fn check_field(input: &FieldInput) {
     let ops: Vec<(FieldOp, usize)> = input
@@ -186,9 +149,10 @@ fn check_field(input: &FieldInput) {
             )
         })
         .collect();
-    let mut want = Some(reference(&input.start));
+    let mut want = Some(p256_field::element(&input.start));
     for &(op, k) in &ops {
-        want = want.and_then(|w| reference_op(op, &w, &reference(&input.operands[k])));
+        want =
+            want.and_then(|w| p256_field::apply(op, &w, &p256_field::element(&input.operands[k])));
     }
     let want: Option<[u8; 32]> = want.map(|w| w.to_bytes().into());
     for width in t::WIDTHS {

@@ -108,3 +108,35 @@ pub mod p256_consts {
         out
     }
 }
+
+/// p256's field as the reference for jwtgate's own (`__testing::FieldOp`), shared by the
+/// field tests and the `es256_arith` fuzz target.
+pub mod p256_field {
+    use jwtgate::__testing::FieldOp;
+    use p256::FieldElement;
+
+    use super::p256_consts::{P, sub_be};
+
+    /// p256's element for any 256-bit value (reduced modulo p: a value below 2^256 is below
+    /// 2p, so one subtraction).
+    pub fn element(raw: &[u8; 32]) -> FieldElement {
+        let canonical = if *raw >= P { sub_be(raw, &P) } else { *raw };
+        Option::from(FieldElement::from_bytes(&canonical.into())).expect("below p")
+    }
+
+    /// `op` on p256's elements (`None`: the inverse of zero).
+    pub fn apply(op: FieldOp, a: &FieldElement, b: &FieldElement) -> Option<FieldElement> {
+        Some(match op {
+            FieldOp::Add => a.add(b),
+            FieldOp::Sub => a.sub(b),
+            FieldOp::Neg => a.neg(),
+            FieldOp::Double => a.double(),
+            FieldOp::Triple => a.double().add(a),
+            FieldOp::Quadruple => a.double().double(),
+            FieldOp::Octuple => a.double().double().double(),
+            FieldOp::Mul => a.multiply(b),
+            FieldOp::Square => a.square(),
+            FieldOp::Invert => return Option::from(a.invert()),
+        })
+    }
+}

@@ -16,6 +16,7 @@ use jwtgate::__testing::{
 };
 use jwtgate::__testing::{invert_scalar, mul_scalar, nonzero_scalar, reduce_scalar};
 use jwtgate_tests::p256_consts::{N, P, add_be, sub_be};
+use jwtgate_tests::p256_field;
 use p256::elliptic_curve::{Field as _, PrimeField as _};
 use p256::{FieldElement, Scalar, U256};
 use proptest::collection::vec;
@@ -30,29 +31,8 @@ fn config(cases: u32) -> ProptestConfig {
     }
 }
 
-/// p256's element for any 256-bit value (reduced modulo p: a value below 2^256 is below 2p).
-fn reference(raw: &[u8; 32]) -> FieldElement {
-    let canonical = if *raw >= P { sub_be(raw, &P) } else { *raw };
-    Option::from(FieldElement::from_bytes(&canonical.into())).expect("below p")
-}
-
 fn bytes(f: &FieldElement) -> [u8; 32] {
     f.to_bytes().into()
-}
-
-fn reference_op(op: FieldOp, a: &FieldElement, b: &FieldElement) -> Option<FieldElement> {
-    Some(match op {
-        FieldOp::Add => a.add(b),
-        FieldOp::Sub => a.sub(b),
-        FieldOp::Neg => a.neg(),
-        FieldOp::Double => a.double(),
-        FieldOp::Triple => a.double().add(a),
-        FieldOp::Quadruple => a.double().double(),
-        FieldOp::Octuple => a.double().double().double(),
-        FieldOp::Mul => a.multiply(b),
-        FieldOp::Square => a.square(),
-        FieldOp::Invert => return Option::from(a.invert()),
-    })
 }
 
 fn small(v: u64) -> [u8; 32] {
@@ -87,7 +67,8 @@ fn edge_values() -> Vec<[u8; 32]> {
 }
 
 fn check(width: Width, op: FieldOp, a: &[u8; 32], b: &[u8; 32]) {
-    let want = reference_op(op, &reference(a), &reference(b)).map(|f| bytes(&f));
+    let want =
+        p256_field::apply(op, &p256_field::element(a), &p256_field::element(b)).map(|f| bytes(&f));
     let got = field_op(width, op, a, b);
     assert_eq!(got, want, "{width:?} {op:?}({}, {})", hex(a), hex(b));
 }
@@ -188,9 +169,9 @@ proptest! {
     ) {
         let ops: Vec<(FieldOp, usize)> =
             steps.iter().map(|&(op, k)| (FIELD_OPS[op], k % operands.len())).collect();
-        let mut want = reference(&start);
+        let mut want = p256_field::element(&start);
         for &(op, k) in &ops {
-            want = reference_op(op, &want, &reference(&operands[k])).unwrap();
+            want = p256_field::apply(op, &want, &p256_field::element(&operands[k])).unwrap();
         }
         for width in WIDTHS {
             let (got, raw) = field_chain(width, &start, &operands, &ops).unwrap();
