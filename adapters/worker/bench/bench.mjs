@@ -1,7 +1,9 @@
-// Side-by-side benchmark (not a test): the jwtgate example Worker and the jose Worker in one
-// workerd process, the same JWK Set on 127.0.0.1 and the same tokens; requests/s and
-// p99 latency with distinct tokens and with one repeated token, and the ratios.
-// Usage: bench.mjs <worker-build output dir> <bundled jose worker> [seconds per run]
+// Side-by-side benchmark (not a test): the jwtgate example Worker (two table builds), the jose
+// Worker and two empty Workers (JS, and workers-rs: the ceilings) in one workerd process, the
+// same JWK Set on 127.0.0.1 and the same tokens; requests/s and p99 latency with distinct
+// tokens and with one repeated token, and the ratios to jose.
+// Usage: bench.mjs <example build> <example small-table build> <floor build> <bundled jose
+// worker> [seconds per run]
 import path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -98,7 +100,6 @@ for (let tries = 0; ; tries += 1) {
   }
 }
 const workerdVersion = execFileSync(workerdBin, ['--version']).toString().trim();
-
 
 async function run(name, next) {
   const url = origin(name);
