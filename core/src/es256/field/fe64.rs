@@ -116,13 +116,16 @@ fn fold_borrow(x: [u64; 4], borrow: u64) -> Fe {
     }
 }
 
-/// `x + t 2^256` for a small `t` (`0 <= t < 2^32`): adds `t C`, then folds the carry.
+/// `x + t 2^256` for a small `t` (`0 <= t < 8`): adds `t C` without a limb product, as
+/// `t C = t 2^224 - t 2^192 - t 2^96 + t` is, limb by limb, `t`, `-(t << 32)`, all ones
+/// (or zero for `t = 0`) and `(t << 32) - t - 1` (or zero), then folds the carry.
 #[inline(always)]
 fn fold_small(x: [u64; 4], t: u64) -> Fe {
-    let (r0, c) = mac(t, C[0], x[0], 0);
-    let (r1, c) = mac(t, C[1], x[1], c);
-    let (r2, c) = mac(t, C[2], x[2], c);
-    let (r3, c) = mac(t, C[3], x[3], c);
+    let nonzero = u64::from(t != 0);
+    let (r0, c) = adc(x[0], t, 0);
+    let (r1, c) = adc(x[1], (t << 32).wrapping_neg(), c);
+    let (r2, c) = adc(x[2], nonzero.wrapping_neg(), c);
+    let (r3, c) = adc(x[3], (t << 32) - t - nonzero, c);
     fold_carry([r0, r1, r2, r3], c)
 }
 
@@ -256,7 +259,7 @@ impl Fe {
     }
 
     /// The canonical limbs: `x - p` if `x >= p` (once in about 2^32 elements), else `x`.
-    #[inline]
+    #[inline(always)]
     fn canonical(&self) -> [u64; 4] {
         let [x0, x1, x2, x3] = self.0;
         let (d0, b) = sbb(x0, P[0], 0);
@@ -270,7 +273,7 @@ impl Fe {
         self.0 == [0; 4] || self.0 == P
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn add(&self, b: &Fe) -> Fe {
         let (a, b) = (self.0, b.0);
         let (r0, c) = adc(a[0], b[0], 0);
@@ -280,7 +283,7 @@ impl Fe {
         fold_carry([r0, r1, r2, r3], c)
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn sub(&self, b: &Fe) -> Fe {
         let (a, b) = (self.0, b.0);
         let (r0, w) = sbb(a[0], b[0], 0);
@@ -290,13 +293,13 @@ impl Fe {
         fold_borrow([r0, r1, r2, r3], w)
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn neg(&self) -> Fe {
         Fe::ZERO.sub(self)
     }
 
     /// `2 self`, by a shift.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn double(&self) -> Fe {
         let [a0, a1, a2, a3] = self.0;
         fold_carry(
@@ -310,38 +313,42 @@ impl Fe {
         )
     }
 
-    /// `k self` for a small `k`: one pass of limb products and one fold.
-    #[inline]
-    fn mul_small(&self, k: u64) -> Fe {
+    /// `2^K self` for `K` in `1..=3`, by a shift.
+    #[inline(always)]
+    fn shl<const K: u32>(&self) -> Fe {
         let [a0, a1, a2, a3] = self.0;
-        let (r0, c) = mac(a0, k, 0, 0);
-        let (r1, c) = mac(a1, k, 0, c);
-        let (r2, c) = mac(a2, k, 0, c);
-        let (r3, c) = mac(a3, k, 0, c);
-        fold_small([r0, r1, r2, r3], c)
+        fold_small(
+            [
+                a0 << K,
+                (a1 << K) | (a0 >> (64 - K)),
+                (a2 << K) | (a1 >> (64 - K)),
+                (a3 << K) | (a2 >> (64 - K)),
+            ],
+            a3 >> (64 - K),
+        )
     }
 
     /// `3 self`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn triple(&self) -> Fe {
-        self.mul_small(3)
+        self.double().add(self)
     }
 
     /// `4 self`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn quadruple(&self) -> Fe {
-        self.mul_small(4)
+        self.shl::<2>()
     }
 
     /// `8 self`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn octuple(&self) -> Fe {
-        self.mul_small(8)
+        self.shl::<3>()
     }
 
     /// `self * b R^-1`, the Montgomery product: 16 limb products (operand scanning), then
     /// [`reduce`].
-    #[inline]
+    #[inline(always)]
     pub(crate) fn mul(&self, b: &Fe) -> Fe {
         let [a0, a1, a2, a3] = self.0;
         let [b0, b1, b2, b3] = b.0;
@@ -368,7 +375,7 @@ impl Fe {
     }
 
     /// `self^2`: the 6 cross products once, doubled by a shift, plus the 4 squares.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn square(&self) -> Fe {
         let [a0, a1, a2, a3] = self.0;
         let (r1, c) = mac(a0, a1, 0, 0);
