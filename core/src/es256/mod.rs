@@ -35,6 +35,7 @@ mod ecdsa;
 mod field;
 mod key;
 mod point;
+mod safegcd;
 mod scalar;
 mod table;
 

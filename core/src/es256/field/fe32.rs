@@ -298,6 +298,17 @@ impl Fe {
         if b == 0 { d } else { x }
     }
 
+    /// The canonical value as little-endian 64-bit limbs (for the inversion).
+    fn limbs64(&self) -> [u64; 4] {
+        let w = self.canonical().map(u64::from);
+        [
+            w[0] | (w[1] << 32),
+            w[2] | (w[3] << 32),
+            w[4] | (w[5] << 32),
+            w[6] | (w[7] << 32),
+        ]
+    }
+
     pub(crate) fn is_zero(&self) -> bool {
         self.0 == [0; 8] || self.0 == P
     }

@@ -269,6 +269,11 @@ impl Fe {
         if b == 0 { [d0, d1, d2, d3] } else { self.0 }
     }
 
+    /// The canonical value (for the inversion).
+    fn limbs64(&self) -> [u64; 4] {
+        self.canonical()
+    }
+
     pub(crate) fn is_zero(&self) -> bool {
         self.0 == [0; 4] || self.0 == P
     }

@@ -164,37 +164,15 @@ macro_rules! field_impl {
 }
 pub(crate) use field_impl;
 
-/// `a^(p - 2) = a^-1` (Fermat), by an addition chain of 255 squarings and 13
-/// multiplications. `None` for zero. Not for hot paths: table building and tests.
+/// `self^-1` by the variable-time safegcd inversion modulo `p` (public inputs only, as
+/// everything here), from the canonical value as 64-bit limbs (`limbs64`).
 macro_rules! invert_impl {
     () => {
-        /// `self^-1` (Fermat's little theorem), `None` for zero.
+        /// `self^-1`, `None` for zero.
         pub(crate) fn invert(&self) -> Option<Self> {
-            if self.is_zero() {
-                return None;
-            }
-            let sqn = |x: Self, n: u32| {
-                let mut x = x;
-                for _ in 0..n {
-                    x = x.square();
-                }
-                x
-            };
-            let a = *self;
-            let x2 = a.square().mul(&a);
-            let x4 = sqn(x2, 2).mul(&x2);
-            let x8 = sqn(x4, 4).mul(&x4);
-            let x16 = sqn(x8, 8).mul(&x8);
-            let x24 = sqn(x16, 8).mul(&x8);
-            let x28 = sqn(x24, 4).mul(&x4);
-            let x30 = sqn(x28, 2).mul(&x2);
-            let x32 = sqn(x30, 2).mul(&x2);
-            // p - 2 = ffffffff 00000001 | 0 (96 bits) | ffffffff ffffffff fffffffd
-            let r = sqn(x32, 32).mul(&a);
-            let r = sqn(r, 128).mul(&x32);
-            let r = sqn(r, 32).mul(&x32);
-            let r = sqn(r, 30).mul(&x30);
-            Some(sqn(r, 2).mul(&a))
+            let inv = $crate::es256::safegcd::inverse(&self.limbs64(), &$crate::es256::safegcd::P)?;
+            // `self` holds `a R`, so `inv` is `a^-1 R^-1`: two products by `R^2` make `a^-1 R`.
+            Some(Self::from_table_limbs(inv).mul(&R2).mul(&R2))
         }
     };
 }
