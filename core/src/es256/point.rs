@@ -136,15 +136,6 @@ impl<F: Field> Jacobian<F> {
         }
     }
 
-    /// `-self`.
-    pub(crate) fn negate(&self) -> Jacobian<F> {
-        Jacobian {
-            x: self.x,
-            y: self.y.neg(),
-            z: self.z,
-        }
-    }
-
     /// The affine point, or `None` at infinity. One field inversion: not for hot paths.
     #[cfg(feature = "_test-hooks")]
     pub(crate) fn to_affine(self) -> Option<Affine<F>> {
@@ -159,15 +150,12 @@ impl<F: Field> Jacobian<F> {
 
 /// Writes the affine form of `points` into `out` with one inversion (Montgomery's trick).
 /// Returns `false` (leaving `out` partly written) if any point is at infinity.
-pub(crate) fn normalize_batch<F: Field>(points: &[Jacobian<F>], out: &mut [Affine<F>]) -> bool {
-    if points.len() != out.len() || points.len() > MAX_BATCH {
-        return false;
-    }
+pub(crate) fn normalize_batch<F: Field, const E: usize>(
+    points: &[Jacobian<F>; E],
+    out: &mut [Affine<F>; E],
+) -> bool {
     // before[k] = z_0 * ... * z_(k-1)
-    let mut before_storage = [F::ONE; MAX_BATCH];
-    let Some(before) = before_storage.get_mut(..points.len()) else {
-        return false;
-    };
+    let mut before = [F::ONE; E];
     let mut product = F::ONE;
     for (p, b) in points.iter().zip(before.iter_mut()) {
         *b = product;
@@ -189,6 +177,3 @@ pub(crate) fn normalize_batch<F: Field>(points: &[Jacobian<F>], out: &mut [Affin
     }
     true
 }
-
-/// The longest batch [`normalize_batch`] takes (a table row).
-pub(crate) const MAX_BATCH: usize = 32;
