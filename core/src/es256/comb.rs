@@ -11,7 +11,7 @@
 use jwtgate_p256_table::Point;
 
 use super::field::{Affine, Field};
-use super::point::{Jacobian, negate, normalize_batch};
+use super::point::{Jacobian, negate, normalize};
 
 /// A field with `jwtgate_p256_table`'s base-point tables in its own representation.
 pub(crate) trait BaseTables: Field + 'static {
@@ -231,15 +231,14 @@ pub(crate) fn mul_none<F: BaseTables>(u1: &[u8; 32], u2: &[u8; 32], q: &Affine<F
     let naf = recode_wnaf5(u2);
     let q1 = Jacobian::from_affine(q);
     let q2 = q1.double();
-    let mut jacobian = [Jacobian::<F>::INFINITY; 8];
+    let mut odd = [Jacobian::<F>::INFINITY; 8];
     let mut m = q1;
-    for slot in jacobian.iter_mut() {
+    for slot in odd.iter_mut() {
         *slot = m;
         m = m.add(&q2);
     }
-    let mut odd = [*q; 8];
     // `k Q` is never infinity for `k < n` and a point of the curve: never taken.
-    if !normalize_batch(&jacobian, &mut odd) {
+    if !normalize(&mut odd) {
         return Jacobian::INFINITY;
     }
     let mut acc = Jacobian::<F>::INFINITY;
@@ -250,9 +249,9 @@ pub(crate) fn mul_none<F: BaseTables>(u1: &[u8; 32], u2: &[u8; 32], q: &Affine<F
             && let Some(p) = odd.get(index / 2)
         {
             acc = if digit < 0 {
-                acc.add_affine(&negate(p))
+                acc.add_affine(&negate(&p.xy()))
             } else {
-                acc.add_affine(p)
+                acc.add_affine(&p.xy())
             };
         }
         if pos % 7 == 0 {
@@ -277,8 +276,11 @@ pub(crate) fn build_rows<F: Field, const E: usize>(
             *slot = m;
             m = m.add(&base);
         }
-        if !normalize_batch(&jacobian, row) {
+        if !normalize(&mut jacobian) {
             return false;
+        }
+        for (entry, point) in row.iter_mut().zip(&jacobian) {
+            *entry = point.xy();
         }
         for _ in 0..shift {
             base = base.double();

@@ -44,6 +44,14 @@ impl<F: Field> Jacobian<F> {
         }
     }
 
+    /// `(X, Y)`: the affine point when `Z = 1` (after [`normalize`]).
+    pub(crate) fn xy(&self) -> Affine<F> {
+        Affine {
+            x: self.x,
+            y: self.y,
+        }
+    }
+
     pub(crate) fn is_infinity(&self) -> bool {
         is_zero(&self.z)
     }
@@ -148,12 +156,10 @@ impl<F: Field> Jacobian<F> {
     }
 }
 
-/// Writes the affine form of `points` into `out` with one inversion (Montgomery's trick).
-/// Returns `false` (leaving `out` partly written) if any point is at infinity.
-pub(crate) fn normalize_batch<F: Field, const E: usize>(
-    points: &[Jacobian<F>; E],
-    out: &mut [Affine<F>; E],
-) -> bool {
+/// Makes `points` affine in place (`Z = 1`) with one inversion (Montgomery's trick), so
+/// that `(X, Y)` of each is the affine point. Returns `false` (leaving them partly
+/// converted) if any point is at infinity.
+pub(crate) fn normalize<F: Field, const E: usize>(points: &mut [Jacobian<F>; E]) -> bool {
     // before[k] = z_0 * ... * z_(k-1)
     let mut before = [F::ONE; E];
     let mut product = F::ONE;
@@ -165,14 +171,15 @@ pub(crate) fn normalize_batch<F: Field, const E: usize>(
     let Some(mut inv) = product.invert() else {
         return false;
     };
-    for ((p, b), o) in points.iter().zip(before.iter()).zip(out.iter_mut()).rev() {
+    for (p, b) in points.iter_mut().zip(before.iter()).rev() {
         // inv = 1 / (z_0 * ... * z_k) here.
         let zinv = inv.mul(b);
         inv = inv.mul(&p.z);
         let zinv2 = zinv.square();
-        *o = Affine {
+        *p = Jacobian {
             x: p.x.mul(&zinv2),
             y: p.y.mul(&zinv2).mul(&zinv),
+            z: F::ONE,
         };
     }
     true
