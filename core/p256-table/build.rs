@@ -30,7 +30,7 @@ fn montgomery(x: &[u8]) -> Vec<u8> {
 
 /// (name, window bits w, rounds d, rows)
 const TABLES: &[(&str, u32, u32, usize)] = &[
-    ("G_W7_D1", 7, 1, 37),
+    ("G_W8_D1", 8, 1, 33),
     ("G_W6_D3", 6, 3, 15),
     ("G_W7_D37", 7, 37, 1),
 ];

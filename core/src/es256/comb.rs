@@ -15,8 +15,8 @@ use super::point::{Jacobian, negate, normalize};
 
 /// A field with `jwtgate_p256_table`'s base-point tables in its own representation.
 pub(crate) trait BaseTables: Field + 'static {
-    /// w = 7, 37 rows, one round (LargeTable's `G`).
-    fn g_w7_d1() -> &'static [[Affine<Self>; 64]; 37];
+    /// w = 8, 33 rows, one round (LargeTable's `G`).
+    fn g_w8_d1() -> &'static [[Affine<Self>; 128]; 33];
     /// w = 6, 15 rows, 3 rounds (SmallTable's `G`).
     fn g_w6_d3() -> &'static [[Affine<Self>; 32]; 15];
     /// w = 7, 1 row, 37 rounds (NoTable's `G`).
@@ -27,10 +27,10 @@ pub(crate) trait BaseTables: Field + 'static {
 /// evaluation, so they are `.rodata`, never built at run time, and dropped by the linker
 /// where unused.
 macro_rules! base_tables {
-    ($fe:ty, $rows:ident, $w7d1:ident, $w6d3:ident, $w7d37:ident) => {
+    ($fe:ty, $rows:ident, $w8d1:ident, $w6d3:ident, $w7d37:ident) => {
         impl BaseTables for $fe {
-            fn g_w7_d1() -> &'static [[Affine<$fe>; 64]; 37] {
-                static T: [[Affine<$fe>; 64]; 37] = $rows(&jwtgate_p256_table::$w7d1);
+            fn g_w8_d1() -> &'static [[Affine<$fe>; 128]; 33] {
+                static T: [[Affine<$fe>; 128]; 33] = $rows(&jwtgate_p256_table::$w8d1);
                 &T
             }
             fn g_w6_d3() -> &'static [[Affine<$fe>; 32]; 15] {
@@ -68,7 +68,7 @@ macro_rules! base_tables {
 base_tables!(
     super::field::fe64::Fe,
     rows64,
-    G_W7_D1_MONT,
+    G_W8_D1_MONT,
     G_W6_D3_MONT,
     G_W7_D37_MONT
 );
@@ -76,7 +76,7 @@ base_tables!(
 base_tables!(
     super::field::fe32::Fe,
     rows32,
-    G_W7_D1_MONT,
+    G_W8_D1_MONT,
     G_W6_D3_MONT,
     G_W7_D37_MONT
 );
@@ -103,7 +103,8 @@ fn window(l: &[u64; 6], start: usize, w: usize) -> u32 {
     u32::try_from((low | high) & mask).unwrap_or(0)
 }
 
-/// The `M` signed base-`2^w` digits of `k`, each in `-2^(w-1)..=2^(w-1)`.
+/// The `M` signed base-`2^w` digits of `k`, each in `-2^(w-1)..2^(w-1)` (so an `i8` holds
+/// them up to `w = 8`).
 /// `M * w` must be at least 257 so the last carry has a digit to land in.
 pub(crate) fn recode_signed<const M: usize>(k: &[u8; 32], w: usize) -> [i8; M] {
     let l = limbs(k);
@@ -112,7 +113,7 @@ pub(crate) fn recode_signed<const M: usize>(k: &[u8; 32], w: usize) -> [i8; M] {
     let mut carry = 0i32;
     for (j, digit) in digits.iter_mut().enumerate() {
         let mut v = i32::try_from(window(&l, j * w, w)).unwrap_or(0) + carry;
-        carry = i32::from(v > full / 2);
+        carry = i32::from(v >= full / 2);
         v -= carry * full;
         *digit = i8::try_from(v).unwrap_or(0);
     }
@@ -181,8 +182,9 @@ fn add_round<F: Field, const E: usize>(
     }
 }
 
-/// Large configuration: `u1*G + u2*Q` with one-round combs (no doublings), `G` at w = 7
-/// (static, 148 KiB) and `Q` at w = 6 (the key's 86 KiB): 37 + 43 mixed additions at most.
+/// Large configuration: `u1*G + u2*Q` with one-round combs (no doublings), `G` at w = 8
+/// (static, 264 KiB) and `Q` at w = 7 (the key's 148 KiB): 33 + 37 mixed additions at most
+/// (the 33rd digit of `u1` is 0 or 1).
 ///
 /// Adding the points in pairs in affine coordinates with one shared inversion (5M + 1S a
 /// pair instead of 8M + 3S) was measured here and saved nothing: the inversion and the
@@ -190,12 +192,12 @@ fn add_round<F: Field, const E: usize>(
 pub(crate) fn mul_large<F: BaseTables>(
     u1: &[u8; 32],
     u2: &[u8; 32],
-    q: &[[Affine<F>; 32]; 43],
+    q: &[[Affine<F>; 64]; 37],
 ) -> Jacobian<F> {
-    let g_digits = recode_signed::<37>(u1, 7);
-    let q_digits = recode_signed::<43>(u2, 6);
+    let g_digits = recode_signed::<33>(u1, 8);
+    let q_digits = recode_signed::<37>(u2, 7);
     let mut acc = Jacobian::<F>::INFINITY;
-    add_round(&mut acc, F::g_w7_d1(), &g_digits, 1, 0);
+    add_round(&mut acc, F::g_w8_d1(), &g_digits, 1, 0);
     add_round(&mut acc, q, &q_digits, 1, 0);
     acc
 }

@@ -19,7 +19,7 @@
 //!
 //! | table | per key | `u2*Q` | `u1*G` (static) |
 //! |---|---:|---|---|
-//! | [`LargeTable`] | 88,064 B (86 KiB) | w = 6, 43 rows, no doublings | w = 7, 37 rows (148 KiB) |
+//! | [`LargeTable`] | 151,552 B (148 KiB) | w = 7, 37 rows, no doublings | w = 8, 33 rows (264 KiB) |
 //! | [`SmallTable`] | 8,704 B (8.5 KiB) | w = 4, 17 rows, 12 doublings | w = 6, 15 rows (30 KiB) |
 //! | [`NoTable`] | 0 | width-5 NAF, ~256 doublings | w = 7, 1 row (4 KiB) |
 //!

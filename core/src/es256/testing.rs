@@ -260,7 +260,7 @@ pub const CONFIGS: [Config; 3] = [Config::NoTable, Config::SmallTable, Config::L
 pub struct Tables32 {
     q: Option<Affine<Fe32>>,
     small: [[Affine<Fe32>; 8]; 17],
-    large: [[Affine<Fe32>; 32]; 43],
+    large: [[Affine<Fe32>; 64]; 37],
 }
 
 impl Tables32 {
@@ -268,11 +268,11 @@ impl Tables32 {
         x: Fe32::ZERO,
         y: Fe32::ZERO,
     };
-    /// Nothing built (box it: it is 96 KiB).
+    /// Nothing built (box it: it is 157 KiB).
     pub const EMPTY: Tables32 = Tables32 {
         q: None,
         small: [[Self::ZERO; 8]; 17],
-        large: [[Self::ZERO; 32]; 43],
+        large: [[Self::ZERO; 64]; 37],
     };
 
     /// Builds both combs for `key`; `false` if that failed (never for a valid key).
@@ -281,7 +281,7 @@ impl Tables32 {
             return false;
         };
         self.q = Some(q);
-        comb::build_rows(&mut self.small, &q, 16) && comb::build_rows(&mut self.large, &q, 6)
+        comb::build_rows(&mut self.small, &q, 16) && comb::build_rows(&mut self.large, &q, 7)
     }
 
     fn mul(&self, config: Config, u1: &[u8; 32], u2: &[u8; 32]) -> Option<Jacobian<Fe32>> {
