@@ -2,8 +2,9 @@
 //! `cargo bench --manifest-path benches/Cargo.toml`.
 //!
 //! Prints, per verifier, the median µs per verify over several interleaved rounds, the median
-//! of the per-round ratios to raw aws-lc-rs (measured in the same rounds, so a loaded machine
-//! slows both), and heap allocations per verify from a counting global allocator.
+//! of the per-round ratios to raw aws-lc-rs (measured right before and after each row in each
+//! round, so a loaded machine slows both alike), and heap allocations per verify from a
+//! counting global allocator.
 //!
 //! jsonwebtoken picks its crypto backend once per process, so its RustCrypto row is measured
 //! by this same binary re-run as a child process (with raw aws-lc-rs measured alongside for
@@ -120,6 +121,11 @@ fn measure(rows: &mut [Row<'_>], rounds: u64, budget: Duration) -> Vec<(String, 
 }
 
 /// [`measure`] with the ratios taken to the row named `base`.
+///
+/// Each row's run in a round sits between two runs of the baseline of half its length, and
+/// its ratio for the round is to their mean: the machine's speed drifts by tens of percent
+/// over seconds here, so a baseline measured once per round, seconds away, made the ratios
+/// swing with a row's place in the round.
 fn measure_against(
     rows: &mut [Row<'_>],
     rounds: u64,
@@ -130,26 +136,41 @@ fn measure_against(
         assert!((row.verify)(), "{} must accept the fixture", row.name);
         row.allocations = allocations_per_call(&mut row.verify);
     }
-    for round in 0..rounds {
-        for row in rows.iter_mut() {
-            let us = time(&mut row.verify, budget);
-            row.per_round_us.push(us);
-        }
-        eprintln!("round {}/{rounds} done", round + 1);
-    }
     let base = rows
         .iter()
         .position(|r| r.name == base)
         .expect("the baseline is measured");
-    let base_rounds = rows[base].per_round_us.clone();
+    let mut base_verify = std::mem::replace(&mut rows[base].verify, Box::new(|| true));
+    // Per row, per round: the mean of the two baseline runs around it.
+    let mut adjacent: Vec<Vec<f64>> = vec![Vec::new(); rows.len()];
+    for round in 0..rounds {
+        let mut base_runs = Vec::new();
+        for (i, row) in rows.iter_mut().enumerate() {
+            if i == base {
+                continue;
+            }
+            let before = time(&mut base_verify, budget / 2);
+            row.per_round_us.push(time(&mut row.verify, budget));
+            let after = time(&mut base_verify, budget / 2);
+            adjacent[i].push((before + after) / 2.0);
+            base_runs.extend([before, after]);
+        }
+        rows[base].per_round_us.push(median(&mut base_runs));
+        eprintln!("round {}/{rounds} done", round + 1);
+    }
+    rows[base].verify = base_verify;
     rows.iter_mut()
-        .map(|row| {
-            let mut ratios: Vec<f64> = row
-                .per_round_us
-                .iter()
-                .zip(&base_rounds)
-                .map(|(us, b)| us / b)
-                .collect();
+        .enumerate()
+        .map(|(i, row)| {
+            let mut ratios: Vec<f64> = if i == base {
+                vec![1.0]
+            } else {
+                row.per_round_us
+                    .iter()
+                    .zip(&adjacent[i])
+                    .map(|(us, b)| us / b)
+                    .collect()
+            };
             (
                 row.name.to_owned(),
                 median(&mut row.per_round_us.clone()),
