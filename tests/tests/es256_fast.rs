@@ -420,11 +420,13 @@ proptest! {
         let s4: [i8; 65] = hooks::signed_digits(&k, 4);
         prop_assert!(s4.iter().all(|d| (-8..8).contains(d)));
         prop_assert_eq!(value(&s4, 4), scalar(&k));
-        let naf = hooks::wnaf5(&k);
-        prop_assert!(naf.iter().all(|d| *d == 0 || (d % 2 != 0 && (-15..=15).contains(d))));
-        let nonzero: Vec<usize> = naf.iter().enumerate().filter(|(_, d)| **d != 0).map(|(i, _)| i).collect();
-        prop_assert!(nonzero.windows(2).all(|w| w[1] - w[0] >= 5), "width-5 NAF spacing");
-        prop_assert_eq!(value(&naf, 1), scalar(&k));
+        for (w, max) in [(5, 15), (8, 127)] {
+            let naf = hooks::wnaf(&k, w);
+            prop_assert!(naf.iter().all(|d| *d == 0 || (d % 2 != 0 && (-max..=max).contains(d))));
+            let nonzero: Vec<usize> = naf.iter().enumerate().filter(|(_, d)| **d != 0).map(|(i, _)| i).collect();
+            prop_assert!(nonzero.windows(2).all(|p| p[1] - p[0] >= w), "width-{} NAF spacing", w);
+            prop_assert_eq!(value(&naf, 1), scalar(&k));
+        }
     }
 }
 

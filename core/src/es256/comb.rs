@@ -19,15 +19,15 @@ pub(crate) trait BaseTables: Field + 'static {
     fn g_w8_d1() -> &'static [[Affine<Self>; 128]; 33];
     /// w = 6, 15 rows, 3 rounds (SmallTable's `G`).
     fn g_w6_d3() -> &'static [[Affine<Self>; 32]; 15];
-    /// w = 7, 1 row, 37 rounds (NoTable's `G`).
-    fn g_w7_d37() -> &'static [[Affine<Self>; 64]; 1];
+    /// The odd multiples `1, 3, .., 127` of `G`, for a width-8 NAF (NoTable's `G`).
+    fn g_naf8() -> &'static [[Affine<Self>; 64]; 1];
 }
 
 /// Implements [`BaseTables`] for a field type: `static`s made from the tables' limbs by const
 /// evaluation, so they are `.rodata`, never built at run time, and dropped by the linker
 /// where unused.
 macro_rules! base_tables {
-    ($fe:ty, $rows:ident, $w8d1:ident, $w6d3:ident, $w7d37:ident) => {
+    ($fe:ty, $rows:ident, $w8d1:ident, $w6d3:ident, $naf8:ident) => {
         impl BaseTables for $fe {
             fn g_w8_d1() -> &'static [[Affine<$fe>; 128]; 33] {
                 static T: [[Affine<$fe>; 128]; 33] = $rows(&jwtgate_p256_table::$w8d1);
@@ -37,8 +37,8 @@ macro_rules! base_tables {
                 static T: [[Affine<$fe>; 32]; 15] = $rows(&jwtgate_p256_table::$w6d3);
                 &T
             }
-            fn g_w7_d37() -> &'static [[Affine<$fe>; 64]; 1] {
-                static T: [[Affine<$fe>; 64]; 1] = $rows(&jwtgate_p256_table::$w7d37);
+            fn g_naf8() -> &'static [[Affine<$fe>; 64]; 1] {
+                static T: [[Affine<$fe>; 64]; 1] = $rows(&jwtgate_p256_table::$naf8);
                 &T
             }
         }
@@ -70,7 +70,7 @@ base_tables!(
     rows64,
     G_W8_D1_MONT,
     G_W6_D3_MONT,
-    G_W7_D37_MONT
+    G_NAF8_MONT
 );
 #[cfg(any(target_pointer_width = "32", test, feature = "_test-hooks"))]
 base_tables!(
@@ -78,7 +78,7 @@ base_tables!(
     rows32,
     G_W8_D1_MONT,
     G_W6_D3_MONT,
-    G_W7_D37_MONT
+    G_NAF8_MONT
 );
 
 /// A 256-bit big-endian scalar as little-endian limbs, with zero limbs past the top so that
@@ -120,35 +120,36 @@ pub(crate) fn recode_signed<const M: usize>(k: &[u8; 32], w: usize) -> [i8; M] {
     digits
 }
 
-/// Positions a width-5 NAF of a 256-bit scalar can use (the last carry lands below 261).
-pub(crate) const NAF_LEN: usize = 261;
+/// Positions a width-`w` NAF of a 256-bit scalar can use for `w <= 8` (a last carry lands
+/// at most `w` positions above bit 255).
+pub(crate) const NAF_LEN: usize = 264;
 
-/// The width-5 non-adjacent form of `k`: digits odd in `-15..=15` or zero, any two non-zero
-/// digits at least 5 positions apart.
-pub(crate) fn recode_wnaf5(k: &[u8; 32]) -> [i8; NAF_LEN] {
-    const W: usize = 5;
+/// The width-`w` non-adjacent form of `k` (`2 <= w <= 8`): digits odd in
+/// `-(2^(w-1) - 1)..=2^(w-1) - 1` or zero, any two non-zero digits at least `w` positions
+/// apart.
+pub(crate) fn recode_wnaf(k: &[u8; 32], w: usize) -> [i8; NAF_LEN] {
     let l = limbs(k);
     let mut naf = [0i8; NAF_LEN];
     let mut pos = 0;
     let mut carry = 0u32;
     while pos < NAF_LEN {
-        let v = window(&l, pos, W) + carry;
+        let v = window(&l, pos, w) + carry;
         if v & 1 == 0 {
             // An even window with a carry means bit `pos` is set: the carry moves up a bit.
             pos += 1;
             continue;
         }
         let digit = i32::try_from(v).unwrap_or(0);
-        let (digit, next) = if digit < 1 << (W - 1) {
+        let (digit, next) = if digit < 1 << (w - 1) {
             (digit, 0)
         } else {
-            (digit - (1 << W), 1)
+            (digit - (1 << w), 1)
         };
         if let Some(slot) = naf.get_mut(pos) {
             *slot = i8::try_from(digit).unwrap_or(0);
         }
         carry = next;
-        pos += W;
+        pos += w;
     }
     naf
 }
@@ -226,41 +227,46 @@ pub(crate) fn mul_small<F: BaseTables>(
 }
 
 /// No per-key table: `Q` by a width-5 NAF over its 8 odd multiples, computed here and made
-/// affine with one inversion so that every addition is mixed, and `G` by its one-row w = 7
-/// comb (4 KiB static), both riding the same ~256 doublings.
+/// affine with one inversion so that every addition is mixed, and `G` by a width-8 NAF over
+/// its 64 static odd multiples (4 KiB; about 28 additions, where a one-row w = 7 comb of the
+/// same size took 37), both riding the same ~256 doublings.
 pub(crate) fn mul_none<F: BaseTables>(u1: &[u8; 32], u2: &[u8; 32], q: &Affine<F>) -> Jacobian<F> {
-    let g_digits = recode_signed::<37>(u1, 7);
-    let naf = recode_wnaf5(u2);
+    let g_naf = recode_wnaf(u1, 8);
+    let q_naf = recode_wnaf(u2, 5);
     let q1 = Jacobian::from_affine(q);
     let q2 = q1.double();
-    let mut odd = [Jacobian::<F>::INFINITY; 8];
+    let mut q_odd = [Jacobian::<F>::INFINITY; 8];
     let mut m = q1;
-    for slot in odd.iter_mut() {
+    for slot in q_odd.iter_mut() {
         *slot = m;
         m = m.add(&q2);
     }
     // `k Q` is never infinity for `k < n` and a point of the curve: never taken.
-    if !normalize(&mut odd) {
+    if !normalize(&mut q_odd) {
         return Jacobian::INFINITY;
     }
+    let [g_odd] = F::g_naf8();
     let mut acc = Jacobian::<F>::INFINITY;
-    for pos in (0..NAF_LEN).rev() {
+    for (&q_digit, &g_digit) in q_naf.iter().zip(&g_naf).rev() {
         acc = acc.double();
-        if let Some(&digit) = naf.get(pos)
-            && let Some(index) = usize::from(digit.unsigned_abs()).checked_sub(1)
-            && let Some(p) = odd.get(index / 2)
-        {
-            acc = if digit < 0 {
-                acc.add_affine(&negate(&p.xy()))
-            } else {
-                acc.add_affine(&p.xy())
-            };
+        if let Some(p) = odd_index(q_digit).and_then(|i| q_odd.get(i)) {
+            acc = acc.add_affine(&signed(p.xy(), q_digit));
         }
-        if pos % 7 == 0 {
-            add_round(&mut acc, F::g_w7_d37(), &g_digits, 37, pos / 7);
+        if let Some(p) = odd_index(g_digit).and_then(|i| g_odd.get(i)) {
+            acc = acc.add_affine(&signed(*p, g_digit));
         }
     }
     acc
+}
+
+/// Where `|digit| P` sits among the odd multiples `[P, 3P, 5P, ..]`; `None` for a zero digit.
+fn odd_index(digit: i8) -> Option<usize> {
+    Some(usize::from(digit.unsigned_abs()).checked_sub(1)? / 2)
+}
+
+/// `p`, negated for a negative digit.
+fn signed<F: Field>(p: Affine<F>, digit: i8) -> Affine<F> {
+    if digit < 0 { negate(&p) } else { p }
 }
 
 /// Fills `rows` with the comb table of `q`: row `i` holds `1..=E` times `2^(shift i) q`.
