@@ -52,14 +52,11 @@ impl<'a> Claims<'a> {
     /// [`Error::TokenMalformed`] if it is not a strict JSON object within `max_depth`;
     /// [`Error::ClaimInvalid`] if `exp` is missing or a registered claim has the wrong type.
     pub fn parse(payload: &'a [u8], max_depth: u8) -> Result<Self, Error> {
-        let object = json::parse(payload, max_depth)
-            .ok()
-            .and_then(Value::as_object)
-            .ok_or(Error::TokenMalformed)?;
-        // One walk over the members (names are unique in a validated object), not one per
-        // registered claim: the payload is the largest JSON a verify reads.
+        // The registered claims are picked up while the payload is validated (names are
+        // unique in a valid object): the payload is the largest JSON a verify reads, and a
+        // second walk over its members cost about as much as a third of the validation.
         let mut registered: [Option<Value<'a>>; 7] = [None; 7];
-        for (name, value) in object.members() {
+        let object = json::parse_visiting(payload, max_depth, &mut |name, value| {
             if let Some(slot) = REGISTERED
                 .iter()
                 .position(|r| name.eq_str(r))
@@ -67,7 +64,10 @@ impl<'a> Claims<'a> {
             {
                 *slot = Some(value);
             }
-        }
+        })
+        .ok()
+        .and_then(Value::as_object)
+        .ok_or(Error::TokenMalformed)?;
         let [exp, nbf, iat, iss, sub, jti, aud] = registered;
         let date = |v| typed_value(v, |v| v.as_number().map(json::Number::ceil_i64));
         let text = |v| typed_value(v, Value::as_str);

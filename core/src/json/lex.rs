@@ -6,18 +6,26 @@ use super::scan::Scan;
 use super::text::{self, JsonStr};
 use super::{Array, JsonError, Number, Object, Value};
 
+/// Called with each member of the document's top-level object as it is read (so also for a
+/// document that then turns out invalid).
+pub(super) type Visit<'v, 'a> = &'v mut dyn FnMut(JsonStr<'a>, Value<'a>);
+
 /// Validates all of `text` as one JSON value, with room for `N` open names of `S` decoded
-/// bytes in the duplicate check (see [`names`](super::names)).
-pub(super) fn document<const N: usize, const S: usize>(
-    text: &str,
+/// bytes in the duplicate check (see [`names`](super::names)), showing `visit` the members of
+/// a top-level object.
+pub(super) fn document<'a, const N: usize, const S: usize>(
+    text: &'a str,
     max_depth: u8,
     max_members: usize,
-) -> Result<Value<'_>, JsonError> {
+    visit: Option<Visit<'_, 'a>>,
+) -> Result<Value<'a>, JsonError> {
     let mut lexer = Lexer {
         text,
         pos: 0,
         max_members,
         names: Names::<N, S>::new(),
+        top: max_depth,
+        visit,
     };
     let value = lexer.value(max_depth)?;
     lexer.ws();
@@ -28,16 +36,19 @@ pub(super) fn document<const N: usize, const S: usize>(
     }
 }
 
-struct Lexer<'a, const N: usize, const S: usize> {
+struct Lexer<'a, 'v, const N: usize, const S: usize> {
     text: &'a str,
     pos: usize,
     /// Members allowed in one object.
     max_members: usize,
     /// The names of the open objects, for the duplicate check.
     names: Names<N, S>,
+    /// The depth budget of the document itself: an object lexed with it is the top one.
+    top: u8,
+    visit: Option<Visit<'v, 'a>>,
 }
 
-impl<'a, const N: usize, const S: usize> Scan<'a> for Lexer<'a, N, S> {
+impl<'a, const N: usize, const S: usize> Scan<'a> for Lexer<'a, '_, N, S> {
     fn text(&self) -> &'a str {
         self.text
     }
@@ -46,7 +57,7 @@ impl<'a, const N: usize, const S: usize> Scan<'a> for Lexer<'a, N, S> {
     }
 }
 
-impl<'a, const N: usize, const S: usize> Lexer<'a, N, S> {
+impl<'a, const N: usize, const S: usize> Lexer<'a, '_, N, S> {
     fn expect(&mut self, b: u8) -> Result<(), JsonError> {
         if self.eat(b) {
             Ok(())
@@ -162,7 +173,12 @@ impl<'a, const N: usize, const S: usize> Lexer<'a, N, S> {
                     .insert(&mut scope, self.text, member_start, name, decoded)?;
                 self.ws();
                 self.expect(b':')?;
-                self.value(inner)?;
+                let value = self.value(inner)?;
+                if depth == self.top
+                    && let Some(visit) = self.visit.as_mut()
+                {
+                    visit(name, value);
+                }
                 self.ws();
                 if self.eat(b'}') {
                     break;
@@ -240,6 +256,28 @@ mod tests {
         parse(s.as_bytes(), 16)
             .err()
             .unwrap_or_else(|| panic!("{s} was accepted"))
+    }
+
+    /// The visitor sees each member of the top-level object once, in order, and nothing
+    /// nested; a document that is not an object shows it nothing.
+    #[test]
+    fn visits_the_top_level_members_only() {
+        let doc = br#"{"a": 1, "b": {"c": 2, "d": [{"e": 3}]}, "f\u0067": "x"}"#;
+        let mut seen = [false; 3];
+        let mut n = 0;
+        super::super::parse_visiting(doc, 16, &mut |name, _| {
+            for (i, want) in ["a", "b", "fg"].iter().enumerate() {
+                if name.eq_str(want) && n == i {
+                    seen[i] = true;
+                }
+            }
+            n += 1;
+        })
+        .unwrap();
+        assert_eq!((n, seen), (3, [true; 3]));
+        let mut visits = 0;
+        super::super::parse_visiting(br#"[{"a": 1}]"#, 16, &mut |_, _| visits += 1).unwrap();
+        assert_eq!(visits, 0);
     }
 
     #[test]
@@ -386,14 +424,14 @@ mod tests {
             }
         }
         for (doc, want) in &cases {
-            let exact = document::<SLOTS, SCRATCH>(doc, 16, usize::MAX).err();
+            let exact = document::<SLOTS, SCRATCH>(doc, 16, usize::MAX, None).err();
             assert_eq!(exact, *want, "{doc}");
             for small in [
-                document::<0, 0>(doc, 16, usize::MAX).err(),
-                document::<1, 64>(doc, 16, usize::MAX).err(),
-                document::<2, 4>(doc, 16, usize::MAX).err(),
-                document::<3, 64>(doc, 16, usize::MAX).err(),
-                document::<256, 5>(doc, 16, usize::MAX).err(),
+                document::<0, 0>(doc, 16, usize::MAX, None).err(),
+                document::<1, 64>(doc, 16, usize::MAX, None).err(),
+                document::<2, 4>(doc, 16, usize::MAX, None).err(),
+                document::<3, 64>(doc, 16, usize::MAX, None).err(),
+                document::<256, 5>(doc, 16, usize::MAX, None).err(),
             ] {
                 assert_eq!(small, exact, "{doc}");
             }

@@ -57,7 +57,27 @@ pub enum JsonError {
 pub fn parse(doc: &[u8], max_depth: u8) -> Result<Value<'_>, JsonError> {
     let text = core::str::from_utf8(doc).map_err(|_| JsonError::Syntax)?;
     // No room: every name takes the Bloom filter, and the parse adds nothing to the stack.
-    lex::document::<0, 0>(text, max_depth.min(MAX_DEPTH_LIMIT), usize::MAX)
+    lex::document::<0, 0>(text, max_depth.min(MAX_DEPTH_LIMIT), usize::MAX, None)
+}
+
+/// As [`parse`], calling `visit` with each member of a top-level object as it is read: one
+/// pass where the caller would otherwise walk the members again. The visits of a document
+/// that fails count for nothing.
+///
+/// # Errors
+/// [`JsonError`] says which rule the document broke.
+pub(crate) fn parse_visiting<'a>(
+    doc: &'a [u8],
+    max_depth: u8,
+    visit: &mut dyn FnMut(JsonStr<'a>, Value<'a>),
+) -> Result<Value<'a>, JsonError> {
+    let text = core::str::from_utf8(doc).map_err(|_| JsonError::Syntax)?;
+    lex::document::<0, 0>(
+        text,
+        max_depth.min(MAX_DEPTH_LIMIT),
+        usize::MAX,
+        Some(visit),
+    )
 }
 
 /// As [`parse`], and no object may have more than `max_members` members; for documents
@@ -76,6 +96,7 @@ pub fn parse_bounded(
         text,
         max_depth.min(MAX_DEPTH_LIMIT),
         max_members,
+        None,
     )
 }
 
