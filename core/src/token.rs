@@ -87,22 +87,27 @@ impl<'t, 'b> UntrustedToken<'t, 'b> {
         let header: &'b [u8] = header;
         let payload: &'b [u8] = b64::decode(payload_b64, rest)?;
 
-        let header = json::parse_bounded(header, HEADER_MAX_DEPTH, HEADER_MAX_MEMBERS)
-            .ok()
-            .and_then(Value::as_object)
-            .ok_or(Error::TokenMalformed)?;
-        // One walk over the members (names are unique in a validated object), not one per
-        // parameter: this runs before the signature check, on up to 64 members.
+        // The parameters are picked up while the header is validated (names are unique in a
+        // valid object), as the claims are: this runs before the signature check, on up to
+        // 64 members.
         let mut params: [Option<Value<'b>>; 4] = [None; 4];
-        for (name, value) in header.members() {
-            if let Some(slot) = HEADER_PARAMS
-                .iter()
-                .position(|p| name.eq_str(p))
-                .and_then(|i| params.get_mut(i))
-            {
-                *slot = Some(value);
-            }
-        }
+        json::parse_bounded_visiting(
+            header,
+            HEADER_MAX_DEPTH,
+            HEADER_MAX_MEMBERS,
+            &mut |name, value| {
+                if let Some(slot) = HEADER_PARAMS
+                    .iter()
+                    .position(|p| name.eq_str(p))
+                    .and_then(|i| params.get_mut(i))
+                {
+                    *slot = Some(value);
+                }
+            },
+        )
+        .ok()
+        .and_then(Value::as_object)
+        .ok_or(Error::TokenMalformed)?;
         let [crit, b64, alg, kid] = params;
         if crit.is_some() {
             return Err(Error::AlgNotAllowed);

@@ -85,18 +85,32 @@ pub(crate) fn parse_visiting<'a>(
 ///
 /// # Errors
 /// [`JsonError`] says which rule the document broke.
+#[cfg(any(test, feature = "_test-hooks"))] // the header parses through `parse_bounded_visiting`
 #[allow(unreachable_pub)] // public to jwtgate's own tests (`__testing`)
 pub fn parse_bounded(
     doc: &[u8],
     max_depth: u8,
     max_members: usize,
 ) -> Result<Value<'_>, JsonError> {
+    parse_bounded_visiting(doc, max_depth, max_members, &mut |_, _| {})
+}
+
+/// As [`parse_bounded`], calling `visit` as [`parse_visiting`] does.
+///
+/// # Errors
+/// [`JsonError`] says which rule the document broke.
+pub(crate) fn parse_bounded_visiting<'a>(
+    doc: &'a [u8],
+    max_depth: u8,
+    max_members: usize,
+    visit: &mut dyn FnMut(JsonStr<'a>, Value<'a>),
+) -> Result<Value<'a>, JsonError> {
     let text = core::str::from_utf8(doc).map_err(|_| JsonError::Syntax)?;
     lex::document::<{ names::SLOTS }, { names::SCRATCH }>(
         text,
         max_depth.min(MAX_DEPTH_LIMIT),
         max_members,
-        None,
+        Some(visit),
     )
 }
 
