@@ -114,9 +114,48 @@ fn median(values: &mut [f64]) -> f64 {
     }
 }
 
+/// A row's ratio to the baseline: the median over the rounds, and the lowest and highest
+/// round (the spread a single round could show).
+#[derive(Clone, Copy, Debug)]
+struct Ratio {
+    median: f64,
+    low: f64,
+    high: f64,
+}
+
+impl Ratio {
+    fn of(ratios: &mut [f64]) -> Ratio {
+        let median = median(ratios);
+        Ratio {
+            median,
+            low: ratios.first().copied().unwrap_or(f64::NAN),
+            high: ratios.last().copied().unwrap_or(f64::NAN),
+        }
+    }
+    /// As the child process prints it.
+    fn encode(&self) -> String {
+        format!("{}/{}/{}", self.median, self.low, self.high)
+    }
+    fn decode(s: &str) -> Ratio {
+        let mut parts = s.split('/').map(|p| p.parse::<f64>().unwrap_or(f64::NAN));
+        let mut next = || parts.next().unwrap_or(f64::NAN);
+        Ratio {
+            median: next(),
+            low: next(),
+            high: next(),
+        }
+    }
+}
+
+impl std::fmt::Display for Ratio {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.2} ({:.2}-{:.2})", self.median, self.low, self.high)
+    }
+}
+
 /// Runs every row for `rounds` interleaved rounds; returns (name, median µs, median ratio to
 /// raw aws-lc-rs, allocations per verify).
-fn measure(rows: &mut [Row<'_>], rounds: u64, budget: Duration) -> Vec<(String, f64, f64, f64)> {
+fn measure(rows: &mut [Row<'_>], rounds: u64, budget: Duration) -> Vec<(String, f64, Ratio, f64)> {
     measure_against(rows, rounds, budget, RAW_AWS_LC)
 }
 
@@ -131,7 +170,7 @@ fn measure_against(
     rounds: u64,
     budget: Duration,
     base: &str,
-) -> Vec<(String, f64, f64, f64)> {
+) -> Vec<(String, f64, Ratio, f64)> {
     for row in rows.iter_mut() {
         assert!((row.verify)(), "{} must accept the fixture", row.name);
         row.allocations = allocations_per_call(&mut row.verify);
@@ -174,7 +213,7 @@ fn measure_against(
             (
                 row.name.to_owned(),
                 median(&mut row.per_round_us.clone()),
-                median(&mut ratios),
+                Ratio::of(&mut ratios),
                 row.allocations,
             )
         })
@@ -273,16 +312,16 @@ fn es256_key(f: &Fixture) -> Es256Key {
     Es256Key::from_coordinates(&coordinate(x), &coordinate(y)).expect("on the curve")
 }
 
-fn print_table(rows: &[(String, f64, f64, f64)], token_len: usize, rounds: u64) {
+fn print_table(rows: &[(String, f64, Ratio, f64)], token_len: usize, rounds: u64) {
     println!();
     println!(
         "ES256 verify, {token_len}-byte Supabase-shaped token; median of {rounds} interleaved rounds"
     );
     println!();
-    println!("| verifier | µs/verify | × raw aws-lc-rs | allocations/verify |");
+    println!("| verifier | µs/verify | × raw aws-lc-rs (rounds' range) | allocations/verify |");
     println!("|---|---:|---:|---:|");
     for (name, us, ratio, allocs) in rows {
-        println!("| {name} | {us:.1} | {ratio:.2} | {allocs:.0} |");
+        println!("| {name} | {us:.1} | {ratio} | {allocs:.0} |");
     }
 }
 
@@ -303,11 +342,11 @@ fn main() {
             aws_lc_row(&f),
         ];
         for (name, us, ratio, allocs) in measure(&mut rows, rounds, budget) {
-            println!("{name}\t{us}\t{ratio}\t{allocs}");
+            println!("{name}\t{us}\t{}\t{allocs}", ratio.encode());
         }
         for (alg, mut rows, base) in other_rows(&f, Backend::RustCrypto) {
             for (name, us, ratio, allocs) in measure_against(&mut rows, rounds, budget, base) {
-                println!("{alg}\t{name}\t{us}\t{ratio}\t{allocs}");
+                println!("{alg}\t{name}\t{us}\t{}\t{allocs}", ratio.encode());
             }
         }
         return;
@@ -460,7 +499,7 @@ fn main() {
             && name != RAW_AWS_LC
         {
             let parse = |s: &str| s.parse::<f64>().unwrap_or(f64::NAN);
-            results.insert(5, (name.to_owned(), parse(us), parse(ratio), parse(allocs)));
+            results.insert(5, (name.to_owned(), parse(us), Ratio::decode(ratio), parse(allocs)));
         }
     }
     print_table(&results, f.token.len(), rounds);
@@ -478,16 +517,16 @@ fn main() {
                 && name != base
             {
                 let parse = |s: &str| s.parse::<f64>().unwrap_or(f64::NAN);
-                results.insert(2, (name.to_owned(), parse(us), parse(ratio), parse(allocs)));
+                results.insert(2, (name.to_owned(), parse(us), Ratio::decode(ratio), parse(allocs)));
             }
         }
         println!();
         println!("{alg} verify, the same claims; median of {rounds} interleaved rounds");
         println!();
-        println!("| verifier | µs/verify | × {base} | allocations/verify |");
+        println!("| verifier | µs/verify | × {base} (rounds' range) | allocations/verify |");
         println!("|---|---:|---:|---:|");
         for (name, us, ratio, allocs) in &results {
-            println!("| {name} | {us:.1} | {ratio:.2} | {allocs:.0} |");
+            println!("| {name} | {us:.1} | {ratio} | {allocs:.0} |");
         }
     }
 }
