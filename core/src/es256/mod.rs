@@ -21,10 +21,12 @@
 //! |---|---:|---|---|
 //! | [`LargeTable`] | 151,552 B (148 KiB) | w = 7, 37 rows, no doublings | w = 8, 33 rows (264 KiB) |
 //! | [`SmallTable`] | 8,704 B (8.5 KiB) | w = 4, 17 rows, 12 doublings | w = 6, 15 rows (30 KiB) |
-//! | [`NoTable`] | 0 | width-5 NAF, ~256 doublings | w = 7, 1 row (4 KiB) |
+//! | [`NoTable`] | 0 | width-5 NAF, ~256 doublings | width-8 NAF, 64 odd multiples (4 KiB) |
 //!
-//! Points are in Jacobian coordinates with the a = -3 doubling; table points are affine, so
-//! additions are mixed (8M + 3S). `s^-1` is a variable-time safegcd inversion, and the
+//! Points are in Jacobian coordinates with the a = -3 doubling; table points are affine (and
+//! `NoTable`'s odd multiples of `Q` are made affine with one inversion per verify), so every
+//! addition is mixed (8M + 3S). Inversions (`s^-1`, and the field's) are variable-time
+//! safegcd (`safegcd`), and the
 //! final check compares `X == r Z^2` (and `(r + n) Z^2` when `r + n < p`) instead of inverting
 //! `Z`. The field (`field`: Montgomery form, 4 x 64-bit limbs on 64-bit targets, 8 x 32-bit
 //! on 32-bit ones) and the arithmetic modulo `n` (`scalar`) are jwtgate's own, and so is the

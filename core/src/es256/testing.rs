@@ -87,7 +87,7 @@ pub fn mul_small(u1: &[u8; 32], u2: &[u8; 32], table: &SmallTable) -> Point {
 pub fn mul_large(u1: &[u8; 32], u2: &[u8; 32], table: &LargeTable) -> Point {
     Point(comb::mul_large(u1, u2, &table.rows))
 }
-/// The width-5 NAF of `k` (little-endian digit order).
+/// The width-`w` NAF of `k` (little-endian digit order).
 pub fn wnaf(k: &[u8; 32], w: usize) -> [i8; comb::NAF_LEN] {
     comb::recode_wnaf(k, w)
 }
