@@ -90,24 +90,16 @@ impl<'t, 'b> UntrustedToken<'t, 'b> {
         // The parameters are picked up while the header is validated (names are unique in a
         // valid object), as the claims are: this runs before the signature check, on up to
         // 64 members.
-        let mut params: [Option<Value<'b>>; 4] = [None; 4];
-        json::parse_bounded_visiting(
+        let (header, params) = json::parse_bounded_picking(
             header,
             HEADER_MAX_DEPTH,
             HEADER_MAX_MEMBERS,
-            &mut |name, value| {
-                if let Some(slot) = HEADER_PARAMS
-                    .iter()
-                    .position(|p| name.eq_str(p))
-                    .and_then(|i| params.get_mut(i))
-                {
-                    *slot = Some(value);
-                }
-            },
+            &HEADER_PARAMS,
         )
-        .ok()
-        .and_then(Value::as_object)
-        .ok_or(Error::TokenMalformed)?;
+        .map_err(|_| Error::TokenMalformed)?;
+        if header.as_object().is_none() {
+            return Err(Error::TokenMalformed);
+        }
         let [crit, b64, alg, kid] = params;
         if crit.is_some() {
             return Err(Error::AlgNotAllowed);

@@ -55,19 +55,9 @@ impl<'a> Claims<'a> {
         // The registered claims are picked up while the payload is validated (names are
         // unique in a valid object): the payload is the largest JSON a verify reads, and a
         // second walk over its members cost about as much as a third of the validation.
-        let mut registered: [Option<Value<'a>>; 7] = [None; 7];
-        let object = json::parse_visiting(payload, max_depth, &mut |name, value| {
-            if let Some(slot) = REGISTERED
-                .iter()
-                .position(|r| name.eq_str(r))
-                .and_then(|i| registered.get_mut(i))
-            {
-                *slot = Some(value);
-            }
-        })
-        .ok()
-        .and_then(Value::as_object)
-        .ok_or(Error::TokenMalformed)?;
+        let (object, registered) = json::parse_picking(payload, max_depth, &REGISTERED)
+            .map_err(|_| Error::TokenMalformed)?;
+        let object = object.as_object().ok_or(Error::TokenMalformed)?;
         let [exp, nbf, iat, iss, sub, jti, aud] = registered;
         let date = |v| typed_value(v, |v| v.as_number().map(json::Number::ceil_i64));
         let text = |v| typed_value(v, Value::as_str);

@@ -258,26 +258,19 @@ mod tests {
             .unwrap_or_else(|| panic!("{s} was accepted"))
     }
 
-    /// The visitor sees each member of the top-level object once, in order, and nothing
-    /// nested; a document that is not an object shows it nothing.
+    /// Picking finds the top-level object's members by decoded name and nothing nested; a
+    /// document that is not an object gives nothing.
     #[test]
-    fn visits_the_top_level_members_only() {
+    fn picks_top_level_members_only() {
         let doc = br#"{"a": 1, "b": {"c": 2, "d": [{"e": 3}]}, "f\u0067": "x"}"#;
-        let mut seen = [false; 3];
-        let mut n = 0;
-        super::super::parse_visiting(doc, 16, &mut |name, _| {
-            for (i, want) in ["a", "b", "fg"].iter().enumerate() {
-                if name.eq_str(want) && n == i {
-                    seen[i] = true;
-                }
-            }
-            n += 1;
-        })
-        .unwrap();
-        assert_eq!((n, seen), (3, [true; 3]));
-        let mut visits = 0;
-        super::super::parse_visiting(br#"[{"a": 1}]"#, 16, &mut |_, _| visits += 1).unwrap();
-        assert_eq!(visits, 0);
+        let (_, [a, b, fg, c, e]) =
+            super::super::parse_picking(doc, 16, &["a", "b", "fg", "c", "e"]).unwrap();
+        assert!(matches!(a, Some(Value::Number(_))));
+        assert!(matches!(b, Some(Value::Object(_))));
+        assert!(fg.and_then(Value::as_str).is_some_and(|s| s.eq_str("x")));
+        assert!(c.is_none() && e.is_none());
+        let (_, [nested]) = super::super::parse_picking(br#"[{"a": 1}]"#, 16, &["a"]).unwrap();
+        assert!(nested.is_none());
     }
 
     #[test]

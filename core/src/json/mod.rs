@@ -60,24 +60,48 @@ pub fn parse(doc: &[u8], max_depth: u8) -> Result<Value<'_>, JsonError> {
     lex::document::<0, 0>(text, max_depth.min(MAX_DEPTH_LIMIT), usize::MAX, None)
 }
 
-/// As [`parse`], calling `visit` with each member of a top-level object as it is read: one
-/// pass where the caller would otherwise walk the members again. The visits of a document
-/// that fails count for nothing.
+/// As [`parse`], also returning the values of the top-level object's members named `names`
+/// (in that order, `None` for an absent one), picked up while the document is read: one pass
+/// where the caller would otherwise walk the members again.
 ///
 /// # Errors
 /// [`JsonError`] says which rule the document broke.
-pub(crate) fn parse_visiting<'a>(
+pub(crate) fn parse_picking<'a, const K: usize>(
     doc: &'a [u8],
     max_depth: u8,
-    visit: &mut dyn FnMut(JsonStr<'a>, Value<'a>),
-) -> Result<Value<'a>, JsonError> {
+    names: &[&str; K],
+) -> Result<Picked<'a, K>, JsonError> {
+    picking(doc, names, |text, visit| {
+        lex::document::<0, 0>(
+            text,
+            max_depth.min(MAX_DEPTH_LIMIT),
+            usize::MAX,
+            Some(visit),
+        )
+    })
+}
+
+/// A document and the values [`parse_picking`] picked from its top-level object.
+pub(crate) type Picked<'a, const K: usize> = (Value<'a>, [Option<Value<'a>>; K]);
+
+/// Runs a validating parse of `doc` with a visitor that keeps the members named `names`.
+fn picking<'a, const K: usize>(
+    doc: &'a [u8],
+    names: &[&str; K],
+    parse: impl FnOnce(&'a str, lex::Visit<'_, 'a>) -> Result<Value<'a>, JsonError>,
+) -> Result<Picked<'a, K>, JsonError> {
     let text = core::str::from_utf8(doc).map_err(|_| JsonError::Syntax)?;
-    lex::document::<0, 0>(
-        text,
-        max_depth.min(MAX_DEPTH_LIMIT),
-        usize::MAX,
-        Some(visit),
-    )
+    let mut picked = [None; K];
+    let value = parse(text, &mut |name, value| {
+        if let Some(slot) = names
+            .iter()
+            .position(|n| name.eq_str(n))
+            .and_then(|i| picked.get_mut(i))
+        {
+            *slot = Some(value);
+        }
+    })?;
+    Ok((value, picked))
 }
 
 /// As [`parse`], and no object may have more than `max_members` members; for documents
@@ -85,33 +109,34 @@ pub(crate) fn parse_visiting<'a>(
 ///
 /// # Errors
 /// [`JsonError`] says which rule the document broke.
-#[cfg(any(test, feature = "_test-hooks"))] // the header parses through `parse_bounded_visiting`
+#[cfg(any(test, feature = "_test-hooks"))] // the header parses through `parse_bounded_picking`
 #[allow(unreachable_pub)] // public to jwtgate's own tests (`__testing`)
 pub fn parse_bounded(
     doc: &[u8],
     max_depth: u8,
     max_members: usize,
 ) -> Result<Value<'_>, JsonError> {
-    parse_bounded_visiting(doc, max_depth, max_members, &mut |_, _| {})
+    parse_bounded_picking(doc, max_depth, max_members, &[]).map(|(value, [])| value)
 }
 
-/// As [`parse_bounded`], calling `visit` as [`parse_visiting`] does.
+/// As [`parse_bounded`], picking members as [`parse_picking`] does.
 ///
 /// # Errors
 /// [`JsonError`] says which rule the document broke.
-pub(crate) fn parse_bounded_visiting<'a>(
+pub(crate) fn parse_bounded_picking<'a, const K: usize>(
     doc: &'a [u8],
     max_depth: u8,
     max_members: usize,
-    visit: &mut dyn FnMut(JsonStr<'a>, Value<'a>),
-) -> Result<Value<'a>, JsonError> {
-    let text = core::str::from_utf8(doc).map_err(|_| JsonError::Syntax)?;
-    lex::document::<{ names::SLOTS }, { names::SCRATCH }>(
-        text,
-        max_depth.min(MAX_DEPTH_LIMIT),
-        max_members,
-        Some(visit),
-    )
+    names: &[&str; K],
+) -> Result<Picked<'a, K>, JsonError> {
+    picking(doc, names, |text, visit| {
+        lex::document::<{ names::SLOTS }, { names::SCRATCH }>(
+            text,
+            max_depth.min(MAX_DEPTH_LIMIT),
+            max_members,
+            Some(visit),
+        )
+    })
 }
 
 /// A JSON value borrowed from a validated document.
