@@ -15,12 +15,13 @@
 )]
 #![allow(clippy::cast_sign_loss, clippy::many_single_char_names)]
 
-type U256 = [u64; 4];
+/// A 256-bit value as four little-endian 64-bit limbs (the scalars' form too).
+pub(super) type U256 = [u64; 4];
 
 /// An odd modulus below `2^256`, in the forms the division steps need.
 pub(crate) struct Modulus {
     /// Little-endian 64-bit limbs.
-    limbs: U256,
+    pub(super) limbs: U256,
     /// Signed 62-bit limbs.
     s62: S62,
     /// `m^-1 mod 2^62`.
@@ -64,18 +65,18 @@ pub(crate) const P: Modulus = Modulus {
     inv62: 0x3fff_ffff_ffff_ffff,
 };
 
-fn is_zero(a: &U256) -> bool {
+pub(super) fn is_zero(a: &U256) -> bool {
     a.iter().all(|&l| l == 0)
 }
 
-/// `a < b`.
-fn lt(a: &U256, b: &U256) -> bool {
+/// `a >= b`.
+pub(super) fn ge(a: &U256, b: &U256) -> bool {
     for (x, y) in a.iter().rev().zip(b.iter().rev()) {
         if x != y {
-            return x < y;
+            return x > y;
         }
     }
-    false
+    true
 }
 
 /// A value as five signed 62-bit limbs (little-endian; all but the top in `0..2^62`
@@ -263,7 +264,7 @@ fn ge_m(d: &S62, m: &Modulus) -> bool {
 
 /// `a^-1 mod n` for `0 < a < n`; `None` for zero (or a value sharing a factor with `n`).
 pub(crate) fn inverse(a: &U256, m: &Modulus) -> Option<U256> {
-    if is_zero(a) || !lt(a, &m.limbs) {
+    if is_zero(a) || ge(a, &m.limbs) {
         return None;
     }
     let (mut d, mut e): (S62, S62) = ([0; 5], [1, 0, 0, 0, 0]);

@@ -11,13 +11,10 @@
 //! constant-time `Choice`s. Products are Montgomery's, and `s^-1` comes out in Montgomery
 //! form, so `u1` and `u2` are one product each.
 
+use super::safegcd::{self, U256, ge, is_zero};
+
 /// The group order `n`, little-endian 64-bit limbs.
-const N: [u64; 4] = [
-    0xf3b9_cac2_fc63_2551,
-    0xbce6_faad_a717_9e84,
-    0xffff_ffff_ffff_ffff,
-    0xffff_ffff_0000_0000,
-];
+const N: U256 = safegcd::N.limbs;
 
 /// `-n^-1 mod 2^64`, for Montgomery's products.
 const N_NEG_INV: u64 = {
@@ -31,24 +28,6 @@ const N_NEG_INV: u64 = {
     }
     inv.wrapping_neg()
 };
-
-type U256 = [u64; 4];
-
-use super::safegcd;
-
-fn is_zero(a: &U256) -> bool {
-    a.iter().all(|&l| l == 0)
-}
-
-/// `a >= b`.
-fn ge(a: &U256, b: &U256) -> bool {
-    for (x, y) in a.iter().rev().zip(b.iter().rev()) {
-        if x != y {
-            return x > y;
-        }
-    }
-    true
-}
 
 /// `a -= b` (no borrow out: callers ensure `a >= b`).
 fn sub_assign(a: &mut U256, b: &U256) {
