@@ -160,11 +160,7 @@ fn add_digit<F: Field, const E: usize>(acc: &mut Jacobian<F>, row: &[Affine<F>; 
         return;
     };
     if let Some(p) = row.get(index) {
-        *acc = if digit < 0 {
-            acc.add_affine(&negate(p))
-        } else {
-            acc.add_affine(p)
-        };
+        *acc = acc.add_affine(&signed(*p, digit));
     }
 }
 
