@@ -125,9 +125,9 @@ struct Ratio {
 
 impl Ratio {
     fn of(ratios: &mut [f64]) -> Ratio {
-        let median = median(ratios);
+        ratios.sort_by(f64::total_cmp);
         Ratio {
-            median,
+            median: median(ratios),
             low: ratios.first().copied().unwrap_or(f64::NAN),
             high: ratios.last().copied().unwrap_or(f64::NAN),
         }
