@@ -167,7 +167,7 @@ impl<const N: usize, T: KeyTable> KeySet<N, T> {
             hash.update(kid);
             hash.update(key.alg().name());
             match key.material() {
-                Material::Es256(k) => hash.update(k.encoded()),
+                Material::Es256(k) => hash.update(k.sec1()),
                 #[cfg(feature = "eddsa")]
                 Material::Ed25519(k) => hash.update(k.as_bytes()),
                 #[cfg(feature = "rs256")]

@@ -174,27 +174,17 @@ impl<'t, 'b> UntrustedToken<'t, 'b> {
     }
 
     /// Verifies with one key already selected (`None` for HS256, which uses the policy's
-    /// secret): the last step of every verification path.
+    /// secret): the last step of every verification path that checks with jwtgate's own code.
     pub(crate) fn verify_key(
         self,
         key: Option<KeyRef<'_>>,
         policy: &Policy<'_>,
         now: u64,
     ) -> Result<Verified<'b>, Error> {
-        if !policy.allows(self.alg) {
-            return Err(Error::AlgNotAllowed);
-        }
-        let signature = self
-            .signature
-            .get(..self.signature_len)
-            .ok_or(Error::SignatureInvalid)?;
-        match (self.alg, key) {
-            // A key verifies only tokens of its own type's algorithm (selection already
-            // matched them; this keeps confusion impossible whatever the caller passes).
-            (alg, Some(key)) if alg.needs_key_set() && key.alg() == alg => {
-                key.verify(self.signing_input, signature)?;
-            }
-            (Algorithm::Hs256, None) => {
+        let signature = self.signature_for(key, policy)?;
+        match key {
+            Some(key) => key.verify(self.signing_input, signature)?,
+            None => {
                 let secret = policy.hs256_secret().ok_or(Error::AlgNotAllowed)?;
                 let mut mac = Hmac::<Sha256>::new_from_slice(secret.bytes())
                     .map_err(|_| Error::SignatureInvalid)?;
@@ -206,8 +196,48 @@ impl<'t, 'b> UntrustedToken<'t, 'b> {
                 mac.verify_slice(signature)
                     .map_err(|_| Error::SignatureInvalid)?;
             }
-            _ => return Err(Error::KeyNotFound),
         }
+        self.accept(key, policy, now)
+    }
+
+    /// The signing input: what the signature covers.
+    pub(crate) fn signing_input(&self) -> &'t [u8] {
+        self.signing_input
+    }
+
+    /// The signature, to be checked with `key` (`None`: HS256's secret), once the policy
+    /// allows the token's `alg` and `key` is of its type.
+    ///
+    /// # Errors
+    /// [`Error::AlgNotAllowed`]; [`Error::KeyNotFound`] for a key of another type (selection
+    /// already matched them; this keeps confusion impossible whatever the caller passes).
+    pub(crate) fn signature_for(
+        &self,
+        key: Option<KeyRef<'_>>,
+        policy: &Policy<'_>,
+    ) -> Result<&[u8], Error> {
+        if !policy.allows(self.alg) {
+            return Err(Error::AlgNotAllowed);
+        }
+        let signature = self
+            .signature
+            .get(..self.signature_len)
+            .ok_or(Error::SignatureInvalid)?;
+        match (self.alg, key) {
+            (alg, Some(key)) if alg.needs_key_set() && key.alg() == alg => Ok(signature),
+            (Algorithm::Hs256, None) => Ok(signature),
+            _ => Err(Error::KeyNotFound),
+        }
+    }
+
+    /// The rest of verification, once the signature from [`Self::signature_for`] checked:
+    /// payload JSON, claim types and the policy.
+    pub(crate) fn accept(
+        self,
+        key: Option<KeyRef<'_>>,
+        policy: &Policy<'_>,
+        now: u64,
+    ) -> Result<Verified<'b>, Error> {
         let claims = Claims::parse(self.payload, policy.json_depth())?;
         policy.check(&claims, now)?;
         Ok(Verified {

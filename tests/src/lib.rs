@@ -12,6 +12,14 @@ pub fn b64(bytes: &[u8]) -> String {
     Base64UrlUnpadded::encode_string(bytes)
 }
 
+/// `token` with bit 0 of its signature's byte `at` flipped.
+pub fn with_signature_bit_flipped(token: &str, at: usize) -> String {
+    let (input, sig) = token.rsplit_once('.').unwrap();
+    let mut sig = Base64UrlUnpadded::decode_vec(sig).unwrap();
+    sig[at] ^= 1;
+    format!("{input}.{}", b64(&sig))
+}
+
 /// A deterministic P-256 signing key from a seed byte.
 pub fn signing_key(seed: u8) -> SigningKey {
     let mut scalar = [0u8; 32];

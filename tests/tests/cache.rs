@@ -2,6 +2,8 @@
 
 //! Deterministic JWKS cache tests: a fake clock (plain numbers) and scripted fetch outcomes.
 
+use std::future::Future;
+
 use jwtgate::__testing::Step;
 use jwtgate::{
     Algorithm, CachePolicy, Error, FetchOutcome, Freshness, JwksCache, Policy, SharedCache,
@@ -703,4 +705,167 @@ fn a_restored_set_ages_from_its_stored_fetch_time() {
     );
     assert_eq!(h.step(T0 + 60, Some("z")), ready("z"));
     assert_eq!(h.cache.counters().fetches_ok, 1);
+}
+
+/// Polls `future` to completion with a no-op waker (every future here is woken by itself).
+fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+    }
+}
+
+/// Suspends once, as a platform's promise does.
+async fn yield_once() {
+    let mut pending = true;
+    std::future::poll_fn(|_| {
+        if std::mem::take(&mut pending) {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+}
+
+/// A cache behind a `RefCell`, as the Worker holds it: borrowed only inside `with`.
+struct RefCellCache<'c>(&'c std::cell::RefCell<JwksCache<4>>);
+
+impl jwtgate::driver::CacheCell<4, jwtgate::NoTable> for RefCellCache<'_> {
+    const LOCKED: bool = false;
+    fn with<R>(&mut self, f: impl FnOnce(&mut JwksCache<4>) -> R) -> R {
+        f(&mut self.0.borrow_mut())
+    }
+}
+
+/// A platform check by the `p256` crate (an outside implementation), after one suspension,
+/// recording what it was asked; it reads the cache's counters while suspended, so it would
+/// panic if the driver held the cell across the check.
+struct P256Check<'c> {
+    cache: &'c std::cell::RefCell<JwksCache<4>>,
+    asked: Vec<(Option<String>, Vec<u8>)>,
+}
+
+impl jwtgate::driver::SignatureCheck for P256Check<'_> {
+    async fn check(
+        &mut self,
+        key: jwtgate::KeyRef<'_>,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        use p256::ecdsa::signature::Verifier as _;
+        yield_once().await;
+        let _ = self.cache.borrow_mut().counters();
+        self.asked
+            .push((key.kid().map(str::to_owned), message.to_vec()));
+        let sec1 = key.es256_key().ok_or(Error::SignatureInvalid)?.sec1();
+        let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).unwrap();
+        let signature =
+            p256::ecdsa::Signature::from_slice(signature).map_err(|_| Error::SignatureInvalid)?;
+        key.verify(message, &signature)
+            .map_err(|_| Error::SignatureInvalid)
+    }
+}
+
+/// A platform check that says yes to everything, counting its calls: whatever it answers,
+/// selection, HS256 and the policy stay the core's.
+struct AlwaysYes(u32);
+
+impl jwtgate::driver::SignatureCheck for AlwaysYes {
+    async fn check(&mut self, _: jwtgate::KeyRef<'_>, _: &[u8], _: &[u8]) -> Result<(), Error> {
+        self.0 += 1;
+        Ok(())
+    }
+}
+
+/// `verify_checking` through a cache that fetches `document`.
+fn verify_checking(
+    cache: &std::cell::RefCell<JwksCache<4>>,
+    check: &mut impl jwtgate::driver::SignatureCheck,
+    token: &str,
+    policy: &Policy<'_>,
+    document: &str,
+    now: u64,
+) -> Result<String, Error> {
+    let mut buf = [0u8; 2048];
+    let untrusted = UntrustedToken::parse(token.as_bytes(), &mut buf)?;
+    let mut jwks_buf = [0u8; 4096];
+    let mut transport = jwtgate::driver::fetch_with(&mut jwks_buf, async |out: &mut [u8]| {
+        out[..document.len()].copy_from_slice(document.as_bytes());
+        FetchOutcome::Document {
+            len: document.len(),
+            max_age: None,
+        }
+    });
+    let verifying = jwtgate::driver::verify_checking(
+        RefCellCache(cache),
+        &mut transport,
+        check,
+        untrusted,
+        policy,
+        now,
+    );
+    let verified = block_on(verifying)?;
+    Ok(verified.claims().sub().unwrap().to_string())
+}
+
+#[test]
+fn a_platform_check_gets_the_selected_key_and_signing_input_and_decides_the_signature() {
+    let key = signing_key(21);
+    let document = jwks(&[
+        jwk(&signing_key(22), r#""kid":"other""#),
+        jwk(&key, r#""kid":"k1""#),
+    ]);
+    let token = es256_token(&key, r#"{"alg":"ES256","kid":"k1"}"#, &claims(T0 + 60));
+    let policy = Policy::new().issuer(ISS).audience("authenticated");
+    let cache = std::cell::RefCell::new(JwksCache::<4>::new(CachePolicy::DEFAULT));
+    let mut check = P256Check {
+        cache: &cache,
+        asked: Vec::new(),
+    };
+    let sub = verify_checking(&cache, &mut check, &token, &policy, &document, T0);
+    assert_eq!(sub.unwrap(), "u1");
+    let signing_input = token.rsplit_once('.').unwrap().0.as_bytes().to_vec();
+    assert_eq!(check.asked, [(Some("k1".to_owned()), signing_input)]);
+    assert_eq!(cache.borrow().counters().fetches_ok, 1);
+
+    // The last signature byte changed: the platform's verdict is the answer.
+    let forged = jwtgate_tests::with_signature_bit_flipped(&token, 63);
+    let result = verify_checking(&cache, &mut check, &forged, &policy, &document, T0);
+    assert_eq!(result.unwrap_err(), Error::SignatureInvalid);
+    assert_eq!(check.asked.len(), 2);
+}
+
+#[test]
+fn a_platform_check_that_always_says_yes_still_leaves_selection_hs256_and_policy_to_the_core() {
+    let key = signing_key(23);
+    let document = jwks(&[jwk(&key, r#""kid":"k1""#)]);
+    let secret = [0x42u8; 32];
+    let policy = Policy::new()
+        .issuer(ISS)
+        .audience("authenticated")
+        .hs256(jwtgate::Hs256Secret::new(&secret).unwrap());
+    let cache = std::cell::RefCell::new(JwksCache::<4>::new(CachePolicy::DEFAULT));
+    let mut yes = AlwaysYes(0);
+    let mut run = |token: &str| verify_checking(&cache, &mut yes, token, &policy, &document, T0);
+
+    let expired = es256_token(&key, r#"{"alg":"ES256","kid":"k1"}"#, &claims(T0 - 3600));
+    assert_eq!(run(&expired).unwrap_err(), Error::TokenExpired);
+    let unknown = es256_token(&key, r#"{"alg":"ES256","kid":"nope"}"#, &claims(T0 + 60));
+    assert_eq!(run(&unknown).unwrap_err(), Error::KeyNotFound);
+    // An EdDSA header naming the ES256 key: selection never serves a key of another type.
+    let confused = es256_token(&key, r#"{"alg":"EdDSA","kid":"k1"}"#, &claims(T0 + 60));
+    assert_eq!(run(&confused).unwrap_err(), Error::KeyNotFound);
+    let bad_mac = jwtgate_tests::with_signature_bit_flipped(
+        &hs256_token(&secret, r#"{"alg":"HS256"}"#, &claims(T0 + 60)),
+        9,
+    );
+    assert_eq!(run(&bad_mac).unwrap_err(), Error::SignatureInvalid);
+    let hs256 = hs256_token(&secret, r#"{"alg":"HS256"}"#, &claims(T0 + 60));
+    assert_eq!(run(&hs256).unwrap(), "u1");
+    // Only the expired token got as far as the signature check.
+    assert_eq!(yes.0, 1);
 }

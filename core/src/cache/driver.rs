@@ -54,12 +54,24 @@ pub trait CacheCell<const N: usize, T: KeyTable> {
                 })
             });
         }
+        self.lookup_copied(lookup, now)
+            .map(|(key, table, set)| check(KeyRef::new(&key, table.table_ref(), set)))
+    }
+
+    /// Looks the key up and, if one is served, copies it out with its table's detached form
+    /// and its set's fingerprint: for a check that runs outside `with` (a locked cell, or a
+    /// [`SignatureCheck`] that awaits).
+    #[doc(hidden)]
+    fn lookup_copied(
+        &mut self,
+        lookup: &mut Lookup<'_>,
+        now: u64,
+    ) -> Next<(Key, T::Detached, [u8; 32])> {
         self.with(|cache| {
             next(cache.lookup(lookup, now), |key, table, set| {
                 (key.clone(), table.detach(), set)
             })
         })
-        .map(|(key, table, set)| check(KeyRef::new(&key, table.table_ref(), set)))
     }
 }
 
@@ -224,12 +236,84 @@ where
         return token.verify_key(None, policy, now);
     }
     let mut lookup = Lookup::new(token.kid(), token.alg());
-    for _ in 0..ROUNDS {
+    served(&mut cell, transport, &mut lookup, now, |cell, lookup| {
         let check = |key: KeyRef<'_>| token.clone().verify_key(Some(key), policy, now);
-        match cell.lookup_and_check(&mut lookup, now, check) {
-            Next::Ready(result) => return result,
+        cell.lookup_and_check(lookup, now, check)
+    })
+    .await?
+}
+
+/// A signature check by the platform's own cryptography, for [`verify_checking`]: where
+/// native code beats jwtgate's (in a Cloudflare Worker, WebCrypto runs natively and
+/// jwtgate runs as wasm).
+///
+/// The core still does everything else: it parses the token, selects the key (of the
+/// token's `alg`'s type, checked), and after the check parses the claims and applies the
+/// policy. An implementation answers only whether `signature` is valid over `message` under
+/// `key`; for keys it does not handle it returns [`KeyRef::verify`], jwtgate's own check.
+pub trait SignatureCheck {
+    /// `Ok(())` only if the platform verified `signature` (as in the JWS: raw `r || s` for
+    /// ES256) over `message` with `key`; [`Error::SignatureInvalid`] otherwise.
+    fn check(
+        &mut self,
+        key: KeyRef<'_>,
+        message: &[u8],
+        signature: &[u8],
+    ) -> impl Future<Output = Result<(), Error>>;
+}
+
+/// [`verify`], with the signature checked by `check` instead of jwtgate's own code. The key
+/// is copied out of the cell first, so nothing is held while the check awaits. HS256 tokens
+/// are checked by the core, as in `verify`.
+///
+/// # Errors
+/// As [`verify`].
+pub async fn verify_checking<'b, const N: usize, T, C, X, S>(
+    mut cell: C,
+    transport: &mut X,
+    check: &mut S,
+    token: UntrustedToken<'_, 'b>,
+    policy: &Policy<'_>,
+    now: u64,
+) -> Result<Verified<'b>, Error>
+where
+    T: KeyTable,
+    C: CacheCell<N, T>,
+    X: Transport,
+    S: SignatureCheck,
+{
+    if !token.needs_key_set() || !policy.allows(token.alg()) {
+        return token.verify_key(None, policy, now);
+    }
+    let mut lookup = Lookup::new(token.kid(), token.alg());
+    let (key, table, set) = served(&mut cell, transport, &mut lookup, now, |cell, lookup| {
+        cell.lookup_copied(lookup, now)
+    })
+    .await?;
+    let key = KeyRef::new(&key, table.table_ref(), set);
+    let signature = token.signature_for(Some(key), policy)?;
+    check.check(key, token.signing_input(), signature).await?;
+    token.accept(Some(key), policy, now)
+}
+
+/// The one loop: runs `look` until it serves, fetching or waiting as the cache asks.
+async fn served<const N: usize, T, C, X, R>(
+    cell: &mut C,
+    transport: &mut X,
+    lookup: &mut Lookup<'_>,
+    now: u64,
+    mut look: impl FnMut(&mut C, &mut Lookup<'_>) -> Next<R>,
+) -> Result<R, Error>
+where
+    T: KeyTable,
+    C: CacheCell<N, T>,
+    X: Transport,
+{
+    for _ in 0..ROUNDS {
+        match look(cell, lookup) {
+            Next::Ready(served) => return Ok(served),
             Next::Fail(e) => return Err(e),
-            Next::Fetch(ticket) => transport.fetch(&mut cell, ticket, now).await,
+            Next::Fetch(ticket) => transport.fetch(cell, ticket, now).await,
             Next::Wait => {
                 if !transport.wait().await {
                     return Err(Error::JwksFetchFailed);

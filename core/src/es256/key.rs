@@ -50,8 +50,9 @@ impl Es256Key {
         })
     }
 
-    /// The uncompressed SEC1 encoding (`04 || x || y`), for fingerprints.
-    pub(crate) fn encoded(&self) -> [u8; 65] {
+    /// The uncompressed SEC1 encoding (`04 || x || y`): for fingerprints, and for a
+    /// platform's own cryptography to import (WebCrypto's `raw` format).
+    pub fn sec1(&self) -> [u8; 65] {
         let mut out = [4; 65];
         out[1..33].copy_from_slice(&self.x);
         out[33..].copy_from_slice(&self.y);
