@@ -1,8 +1,8 @@
-// Side-by-side benchmark (not a test): the jwtgate example Worker (two table builds), the jose
+// Side-by-side benchmark (not a test): the jwtgate example Worker, the jose
 // Worker and two empty Workers (JS, and workers-rs: the ceilings) in one workerd process, the
 // same JWK Set on 127.0.0.1 and the same tokens; requests/s and p99 latency with distinct
 // tokens and with one repeated token, and the ratios to jose.
-// Usage: bench.mjs <example build> <example small-table build> <floor build> <bundled jose
+// Usage: bench.mjs <example build> <floor build> <bundled jose
 // worker> [seconds per run]
 import path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
@@ -11,7 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { AUDIENCE, ISSUER, jwksServer, makeKey, require, token } from '../e2e/lib.mjs';
 
-const [BUILD, BUILD_SMALL, BUILD_FLOOR, JOSE, SECONDS = '8'] = process.argv.slice(2);
+const [BUILD, BUILD_FLOOR, JOSE, SECONDS = '8'] = process.argv.slice(2);
 const autocannon = require(path.join(process.env.JWTGATE_BENCH_MODULES, 'autocannon'));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 
@@ -46,20 +46,21 @@ const freePort = () => new Promise((resolve) => {
     s.close(() => resolve(port));
   });
 });
-const names = ['empty', 'floor', 'jose', 'jwtgate', 'small'];
+const names = ['empty', 'floor', 'webcrypto', 'jose', 'jwtgate'];
 const ports = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await freePort()])));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jwtgate-bench-'));
 // capnp embeds are relative to the config file.
-for (const [sub, build] of [['jwtgate', BUILD], ['small', BUILD_SMALL], ['floor', BUILD_FLOOR]]) {
+for (const [sub, build] of [['jwtgate', BUILD], ['floor', BUILD_FLOOR]]) {
   fs.mkdirSync(path.join(dir, sub));
   for (const f of ['index.js', 'index_bg.wasm']) fs.copyFileSync(path.join(build, f), path.join(dir, sub, f));
 }
 fs.copyFileSync(JOSE, path.join(dir, 'jose.js'));
+fs.copyFileSync(new URL('./webcrypto-worker.mjs', import.meta.url), path.join(dir, 'webcrypto.js'));
 const text = (env) => Object.entries(env).map(([name, v]) => `(name = "${name}", text = "${v}")`).join(', ');
 fs.writeFileSync(path.join(dir, 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
-${['jwtgate', 'small', 'floor'].map((name) => `    (name = "${name}", worker = (
+${['jwtgate', 'floor'].map((name) => `    (name = "${name}", worker = (
       modules = [
         (name = "index.js", esModule = embed "${name}/index.js"),
         (name = "index_bg.wasm", wasm = embed "${name}/index_bg.wasm"),
@@ -73,6 +74,11 @@ ${['jwtgate', 'small', 'floor'].map((name) => `    (name = "${name}", worker = (
       compatibilityDate = "2026-07-01",
       bindings = [${text(bindings)}],
       globalOutbound = "loopback",
+    )),
+    (name = "webcrypto", worker = (
+      modules = [(name = "webcrypto.js", esModule = embed "webcrypto.js")],
+      compatibilityDate = "2026-07-01",
+      bindings = [${text({ JWK: JSON.stringify(key.jwk).replace(/"/g, '\\"') })}],
     )),
     (name = "empty", worker = (
       modules = [(name = "empty.js", esModule = "export default { fetch() { return new Response('{}'); } };")],
@@ -128,10 +134,12 @@ async function run(name, next) {
 // rounds, and the ratio's spread is its range. `empty` (a JS Worker that answers '{}') is the
 // ceiling of this runtime and load generator on this machine; `floor` (bench/floor, a
 // workers-rs Worker that reads the Authorization header and answers '{}') is the framework's.
+// `webcrypto` (bench/webcrypto-worker.mjs) only checks the signature with crypto.subtle: the
+// runtime's own cost of the check, which jose and jwtgate-worker both pay.
 const runs = loads.map(() => Object.fromEntries(names.map((n) => [n, []])));
 for (let round = 0; round < ROUNDS; round += 1) {
   for (const [l, [, next]] of loads.entries()) {
-    const order = round % 2 ? ['empty', 'floor', 'small', 'jwtgate', 'jose'] : ['empty', 'floor', 'jose', 'jwtgate', 'small'];
+    const order = round % 2 ? ['empty', 'floor', 'webcrypto', 'jwtgate', 'jose'] : ['empty', 'floor', 'webcrypto', 'jose', 'jwtgate'];
     // The ceilings verify no token: they get the repeated one, not the pool's.
     for (const name of order) runs[l][name].push(await run(name, ['empty', 'floor'].includes(name) ? () => repeated : next));
   }
@@ -148,7 +156,7 @@ const date = new Date().toISOString().slice(0, 10);
 console.log(`\njwtgate-worker vs jose in one ${workerdVersion}, ${CONNECTIONS} connections, ${SECONDS} s per run, medians of ${ROUNDS} rounds, ${date}`);
 console.log('| load | Worker | req/s | p99 ms | × jose req/s (range) |');
 console.log('|---|---|---:|---:|---:|');
-const label = { empty: "empty JS Worker (the harness's ceiling)", floor: 'empty workers-rs Worker (the framework\'s floor)', jose: 'jose', jwtgate: 'jwtgate-worker, NoTable (default)', small: 'jwtgate-worker, SmallTable (`small-table`)' };
+const label = { empty: "empty JS Worker (the harness's ceiling)", floor: 'empty workers-rs Worker (the framework\'s floor)', webcrypto: 'JS Worker: WebCrypto verify only (the platform\'s floor)', jose: 'jose', jwtgate: 'jwtgate-worker (ES256 by WebCrypto)' };
 for (const [l, [load]] of loads.entries()) {
   const r = runs[l];
   for (const name of names) {

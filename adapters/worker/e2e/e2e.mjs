@@ -79,6 +79,28 @@ async function main() {
     r.status === 401 && r.body?.code === 'ERR_AUTH_TOKEN_EXPIRED' && r.body?.valid === false
       && r.body?.retryable === false && r.headers.get('www-authenticate') === 'Bearer', show(r));
 
+  // 2b. Signatures are checked by the runtime's WebCrypto: its verdicts are the core's.
+  const [signed, sig] = [valid.slice(0, valid.lastIndexOf('.')), valid.slice(valid.lastIndexOf('.') + 1)];
+  const raw = Buffer.from(sig, 'base64url');
+  const flipped = Buffer.from(raw);
+  flipped[40] ^= 1;
+  // The high-S twin (s -> n - s) is valid ECDSA; RFC 7518 has no low-S rule, nor does the core.
+  const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+  const s = BigInt(`0x${raw.subarray(32).toString('hex')}`);
+  const twin = Buffer.concat([raw.subarray(0, 32), Buffer.from((N - s).toString(16).padStart(64, '0'), 'hex')]);
+  const impostor = makeKey(key.kid);
+  const verdicts = {
+    tampered: await call(warm, `${signed}.${flipped.toString('base64url')}`),
+    wrongKey: await call(warm, token(impostor, { sub: 'alice' })),
+    short: await call(warm, `${signed}.${raw.subarray(0, 63).toString('base64url')}`),
+    highS: await call(warm, `${signed}.${twin.toString('base64url')}`),
+  };
+  const invalid = (a) => a.status === 401 && a.body?.code === 'ERR_AUTH_SIGNATURE_INVALID';
+  check('a tampered, wrong-key or short signature gets 401 ERR_AUTH_SIGNATURE_INVALID and its high-S twin verifies',
+    invalid(verdicts.tampered) && invalid(verdicts.wrongKey) && invalid(verdicts.short)
+      && verdicts.highS.status === 200 && verdicts.highS.body?.sub === 'alice',
+    Object.entries(verdicts).map(([k, a]) => `${k}: ${show(a)}`).join('; '));
+
   // 3. An unknown kid: at most one refetch per interval, and a rotated-in key is found.
   jwks.keys = [key, other];
   const before = jwks.fetches;
@@ -239,4 +261,4 @@ try {
 const passed = results.filter(Boolean).length;
 const failed = results.length - passed;
 console.log(`workerd: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed === 10 ? 0 : 1);
+process.exit(failed === 0 && passed === 11 ? 0 : 1);

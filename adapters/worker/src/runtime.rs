@@ -23,15 +23,11 @@ use worker::{
 use crate::body::{error_body, retry_after};
 use crate::record::{self, MAX_DOCUMENT, MAX_RECORD};
 use crate::settings::{Config, ConfigError, KEY_CAPACITY, MAX_TOKEN_LEN, Persist};
+use crate::webcrypto::{Imports, WebCrypto};
 
-/// The per-key ES256 table: `NoTable` by default, for the wasm size; `SmallTable` with the
-/// `small-table` feature (about twice the distinct-token throughput, 43 KB more wasm; the
-/// root README has the figures).
-#[cfg(not(feature = "small-table"))]
-pub type Table = jwtgate::NoTable;
-/// The per-key ES256 table: `SmallTable` (the `small-table` feature).
-#[cfg(feature = "small-table")]
-pub type Table = jwtgate::SmallTable;
+/// No per-key ES256 tables: WebCrypto checks ES256 signatures (see `webcrypto`), and jwtgate's
+/// own table-free path is only its fallback.
+type Table = jwtgate::NoTable;
 
 /// Verified tokens remembered per isolate: a repeated token is answered without parsing or
 /// a signature check while its `exp` holds and the keys and policy are unchanged.
@@ -105,6 +101,8 @@ struct Isolate {
     store_checked: Cell<Option<u64>>,
     /// The KV namespace of `Persist::Kv`.
     kv: Option<worker::KvStore>,
+    /// ES256 keys imported into WebCrypto.
+    imports: Imports,
 }
 
 thread_local! {
@@ -172,6 +170,7 @@ impl Guard {
                     store_checked: Cell::new(None),
                     config,
                     kv,
+                    imports: Imports::new(),
                 })
             }))
         });
@@ -266,8 +265,10 @@ impl Guard {
         let mut buf = vec![0u8; token.len()];
         let token = UntrustedToken::parse(token, &mut buf)?;
         let mut transport = WorkerFetch { isolate };
+        let mut check = WebCrypto(&isolate.imports);
+        let cell = IsolateCell(isolate);
         let verified =
-            driver::verify(IsolateCell(isolate), &mut transport, token, &policy, now).await?;
+            driver::verify_checking(cell, &mut transport, &mut check, token, &policy, now).await?;
         let claims = Rc::new(Claims::from_verified(&verified)?);
         if let Some(epoch) = &epoch {
             isolate.tokens.borrow_mut().insert(
