@@ -32,14 +32,15 @@ const VALUES: [u8; 256] = {
     table
 };
 
-/// The values of `chars` packed big-endian, 6 bits each, or `None` if one is not base64url.
-fn pack(chars: &[u8]) -> Option<u32> {
-    let mut packed = 0u32;
+/// The values of `chars` (at most 10) packed big-endian, 6 bits each, or `None` if one is
+/// not base64url.
+fn pack(chars: &[u8]) -> Option<u64> {
+    let mut packed = 0u64;
     let mut seen = 0u8;
     for &c in chars {
         let v = VALUES.get(usize::from(c)).copied().unwrap_or(INVALID);
         seen |= v;
-        packed = (packed << 6) | u32::from(v & 0x3f);
+        packed = (packed << 6) | u64::from(v & 0x3f);
     }
     (seen & 0xc0 == 0).then_some(packed)
 }
@@ -56,9 +57,17 @@ pub(crate) fn decode<'d>(src: &[u8], dst: &'d mut [u8]) -> Result<&'d [u8], Erro
     let len = quads.len() / 4 * 3 + tail_len;
     let out = dst.get_mut(..len).ok_or(Error::TokenMalformed)?;
     let (out_quads, out_tail) = out.split_at_mut(quads.len() / 4 * 3);
-    for (q, o) in quads.chunks_exact(4).zip(out_quads.chunks_exact_mut(3)) {
+    // Two quanta (8 characters, 6 bytes) per step, then the odd one.
+    let mut pairs = quads.chunks_exact(8);
+    let mut out_pairs = out_quads.chunks_exact_mut(6);
+    for (q, o) in (&mut pairs).zip(&mut out_pairs) {
         let v = pack(q).ok_or(Error::TokenMalformed)?;
-        o.copy_from_slice(v.to_be_bytes().get(1..).unwrap_or_default());
+        o.copy_from_slice(v.to_be_bytes().get(2..).unwrap_or_default());
+    }
+    let (q, o) = (pairs.remainder(), out_pairs.into_remainder());
+    if !q.is_empty() {
+        let v = pack(q).ok_or(Error::TokenMalformed)?;
+        o.copy_from_slice(v.to_be_bytes().get(5..).unwrap_or_default());
     }
     if !tail.is_empty() {
         let v = pack(tail).ok_or(Error::TokenMalformed)?;
@@ -67,7 +76,7 @@ pub(crate) fn decode<'d>(src: &[u8], dst: &'d mut [u8]) -> Result<&'d [u8], Erro
             return Err(Error::TokenMalformed);
         }
         let bytes = (v >> unused).to_be_bytes();
-        out_tail.copy_from_slice(bytes.get(4 - tail_len..).unwrap_or_default());
+        out_tail.copy_from_slice(bytes.get(8 - tail_len..).unwrap_or_default());
     }
     Ok(out)
 }
