@@ -93,9 +93,11 @@ fn picking<'a, const K: usize>(
     let text = core::str::from_utf8(doc).map_err(|_| JsonError::Syntax)?;
     let mut picked = [None; K];
     let value = parse(text, &mut |name, value| {
+        // Looked at once per member, not once per wanted name.
+        let plain = name.as_plain();
         if let Some(slot) = names
             .iter()
-            .position(|n| name.eq_str(n))
+            .position(|n| plain.map_or_else(|| name.eq_str(n), |p| p == *n))
             .and_then(|i| picked.get_mut(i))
         {
             *slot = Some(value);
