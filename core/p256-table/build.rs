@@ -34,7 +34,7 @@ fn montgomery(x: &[u8]) -> Vec<u8> {
 /// (name, width w, 0, 1).
 const TABLES: &[(&str, u32, u32, usize)] = &[
     ("G_W8_D1", 8, 1, 33),
-    ("G_W6_D3", 6, 3, 15),
+    ("G_W7_D3", 7, 3, 13),
     ("G_NAF8", 8, 0, 1),
 ];
 

@@ -46,7 +46,7 @@ impl<const N: usize, T: KeyTable> SharedCache<N, T> {
     /// The cache as a [`CacheCell`] that also copies the selected key's table into `table`
     /// (caller-owned storage: a `static`, or the stack for a [`SmallTable`]) inside the
     /// critical section, so that the signature is checked with it after the section ends.
-    /// The copy (8.5 KiB for a [`SmallTable`]) is the price of keeping interrupts enabled
+    /// The copy (13 KiB for a [`SmallTable`]) is the price of keeping interrupts enabled
     /// during the signature check; `&SharedCache` itself copies only the key (about 160
     /// bytes) and checks on the table-free path.
     ///

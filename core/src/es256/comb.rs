@@ -17,8 +17,8 @@ use super::point::{Jacobian, negate, normalize};
 pub(crate) trait BaseTables: Field + 'static {
     /// w = 8, 33 rows, one round (LargeTable's `G`).
     fn g_w8_d1() -> &'static [[Affine<Self>; 128]; 33];
-    /// w = 6, 15 rows, 3 rounds (SmallTable's `G`).
-    fn g_w6_d3() -> &'static [[Affine<Self>; 32]; 15];
+    /// w = 7, 13 rows, 3 rounds (SmallTable's `G`).
+    fn g_w7_d3() -> &'static [[Affine<Self>; 64]; 13];
     /// The odd multiples `1, 3, .., 127` of `G`, for a width-8 NAF (NoTable's `G`).
     fn g_naf8() -> &'static [[Affine<Self>; 64]; 1];
 }
@@ -27,14 +27,14 @@ pub(crate) trait BaseTables: Field + 'static {
 /// evaluation, so they are `.rodata`, never built at run time, and dropped by the linker
 /// where unused.
 macro_rules! base_tables {
-    ($fe:ty, $rows:ident, $w8d1:ident, $w6d3:ident, $naf8:ident) => {
+    ($fe:ty, $rows:ident, $w8d1:ident, $w7d3:ident, $naf8:ident) => {
         impl BaseTables for $fe {
             fn g_w8_d1() -> &'static [[Affine<$fe>; 128]; 33] {
                 static T: [[Affine<$fe>; 128]; 33] = $rows(&jwtgate_p256_table::$w8d1);
                 &T
             }
-            fn g_w6_d3() -> &'static [[Affine<$fe>; 32]; 15] {
-                static T: [[Affine<$fe>; 32]; 15] = $rows(&jwtgate_p256_table::$w6d3);
+            fn g_w7_d3() -> &'static [[Affine<$fe>; 64]; 13] {
+                static T: [[Affine<$fe>; 64]; 13] = $rows(&jwtgate_p256_table::$w7d3);
                 &T
             }
             fn g_naf8() -> &'static [[Affine<$fe>; 64]; 1] {
@@ -69,7 +69,7 @@ base_tables!(
     super::field::fe64::Fe,
     rows64,
     G_W8_D1_MONT,
-    G_W6_D3_MONT,
+    G_W7_D3_MONT,
     G_NAF8_MONT
 );
 #[cfg(any(target_pointer_width = "32", test, feature = "_test-hooks"))]
@@ -77,7 +77,7 @@ base_tables!(
     super::field::fe32::Fe,
     rows32,
     G_W8_D1_MONT,
-    G_W6_D3_MONT,
+    G_W7_D3_MONT,
     G_NAF8_MONT
 );
 
@@ -179,9 +179,9 @@ fn add_round<F: Field, const E: usize>(
     }
 }
 
-/// Large configuration: `u1*G + u2*Q` with one-round combs (no doublings), `G` at w = 8
-/// (static, 264 KiB) and `Q` at w = 7 (the key's 148 KiB): 33 + 37 mixed additions at most
-/// (the 33rd digit of `u1` is 0 or 1).
+/// Large configuration: `u1*G + u2*Q` with one-round combs (no doublings), both at w = 8:
+/// `G`'s static 264 KiB and the key's own 264 KiB: 33 + 33 mixed additions at most (the
+/// 33rd digits are 0 or 1). Q at w = 7 (148 KiB, 37 additions) took 1.04x the instructions.
 ///
 /// Adding the points in pairs in affine coordinates with one shared inversion (5M + 1S a
 /// pair instead of 8M + 3S) was measured here and saved nothing: the inversion and the
@@ -189,34 +189,36 @@ fn add_round<F: Field, const E: usize>(
 pub(crate) fn mul_large<F: BaseTables>(
     u1: &[u8; 32],
     u2: &[u8; 32],
-    q: &[[Affine<F>; 64]; 37],
+    q: &[[Affine<F>; 128]; 33],
 ) -> Jacobian<F> {
     let g_digits = recode_signed::<33>(u1, 8);
-    let q_digits = recode_signed::<37>(u2, 7);
+    let q_digits = recode_signed::<33>(u2, 8);
     let mut acc = Jacobian::<F>::INFINITY;
     add_round(&mut acc, F::g_w8_d1(), &g_digits, 1, 0);
     add_round(&mut acc, q, &q_digits, 1, 0);
     acc
 }
 
-/// Small configuration: `Q` at w = 4 with 4 rounds (17 rows), `G` at w = 6 with 3 rounds,
-/// sharing 12 doublings: 65 + 43 mixed additions at most.
+/// Small configuration: `Q` at w = 5 with 4 rounds (13 rows, 13 KiB a key), `G` at w = 7
+/// with 3 rounds (13 rows, 52 KiB static), sharing 15 doublings: 52 + 37 mixed additions at
+/// most. (Until 2026-12-02: `Q` at w = 4 (8.5 KiB) and `G` at w = 6 (30 KiB), 65 + 43
+/// additions and 12 doublings, 1.07x the instructions.)
 pub(crate) fn mul_small<F: BaseTables>(
     u1: &[u8; 32],
     u2: &[u8; 32],
-    q: &[[Affine<F>; 8]; 17],
+    q: &[[Affine<F>; 16]; 13],
 ) -> Jacobian<F> {
-    let g_digits = recode_signed::<43>(u1, 6);
-    let q_digits = recode_signed::<65>(u2, 4);
+    let g_digits = recode_signed::<37>(u1, 7);
+    let q_digits = recode_signed::<52>(u2, 5);
     let mut acc = Jacobian::<F>::INFINITY;
-    for pos in (0..=12).rev() {
+    for pos in (0..=15).rev() {
         // Doubling infinity is free, so the first pass costs nothing.
         acc = acc.double();
-        if pos % 4 == 0 {
-            add_round(&mut acc, q, &q_digits, 4, pos / 4);
+        if pos % 5 == 0 {
+            add_round(&mut acc, q, &q_digits, 4, pos / 5);
         }
-        if pos % 6 == 0 {
-            add_round(&mut acc, F::g_w6_d3(), &g_digits, 3, pos / 6);
+        if pos % 7 == 0 {
+            add_round(&mut acc, F::g_w7_d3(), &g_digits, 3, pos / 7);
         }
     }
     acc

@@ -19,8 +19,8 @@
 //!
 //! | table | per key | `u2*Q` | `u1*G` (static) |
 //! |---|---:|---|---|
-//! | [`LargeTable`] | 151,552 B (148 KiB) | w = 7, 37 rows, no doublings | w = 8, 33 rows (264 KiB) |
-//! | [`SmallTable`] | 8,704 B (8.5 KiB) | w = 4, 17 rows, 12 doublings | w = 6, 15 rows (30 KiB) |
+//! | [`LargeTable`] | 270,336 B (264 KiB) | w = 8, 33 rows, no doublings | w = 8, 33 rows (264 KiB) |
+//! | [`SmallTable`] | 13,312 B (13 KiB) | w = 5, 13 rows, 15 doublings | w = 7, 13 rows (52 KiB) |
 //! | [`NoTable`] | 0 | width-5 NAF, ~256 doublings | width-8 NAF, 64 odd multiples (4 KiB) |
 //!
 //! Points are in Jacobian coordinates with the a = -3 doubling; table points are affine (and

@@ -259,8 +259,8 @@ pub const CONFIGS: [Config; 3] = [Config::NoTable, Config::SmallTable, Config::L
 /// otherwise), so the whole verification runs at both limb widths on the host.
 pub struct Tables32 {
     q: Option<Affine<Fe32>>,
-    small: [[Affine<Fe32>; 8]; 17],
-    large: [[Affine<Fe32>; 64]; 37],
+    small: [[Affine<Fe32>; 16]; 13],
+    large: [[Affine<Fe32>; 128]; 33],
 }
 
 impl Tables32 {
@@ -268,11 +268,11 @@ impl Tables32 {
         x: Fe32::ZERO,
         y: Fe32::ZERO,
     };
-    /// Nothing built (box it: it is 157 KiB).
+    /// Nothing built (box it: it is 273 KiB).
     pub const EMPTY: Tables32 = Tables32 {
         q: None,
-        small: [[Self::ZERO; 8]; 17],
-        large: [[Self::ZERO; 64]; 37],
+        small: [[Self::ZERO; 16]; 13],
+        large: [[Self::ZERO; 128]; 33],
     };
 
     /// Builds both combs for `key`; `false` if that failed (never for a valid key).
@@ -281,7 +281,7 @@ impl Tables32 {
             return false;
         };
         self.q = Some(q);
-        comb::build_rows(&mut self.small, &q, 16) && comb::build_rows(&mut self.large, &q, 7)
+        comb::build_rows(&mut self.small, &q, 20) && comb::build_rows(&mut self.large, &q, 8)
     }
 
     fn mul(&self, config: Config, u1: &[u8; 32], u2: &[u8; 32]) -> Option<Jacobian<Fe32>> {
