@@ -1,7 +1,7 @@
 //! [`ServerTable`]: per-key ES256 tables the verifier's threads share through an `Arc`.
 //!
 //! A warm verify picks its key under the lock and checks the signature after releasing it;
-//! with a table in the key slot that would mean copying 148 KiB out per request. Here the slot
+//! with a table in the key slot that would mean copying 264 KiB out per request. Here the slot
 //! holds an `Arc` instead, so a request clones a pointer (no allocation) and verifies against
 //! the table while a refresh may already be installing the next set. The core builds the
 //! table and checks signatures with it; this file only supplies the pointer.
@@ -39,7 +39,7 @@ impl<T: KeyTable> TablePtr for ArcTable<T> {
     }
 }
 
-/// The table the std verifier uses: [`LargeTable`], 148 KiB per key behind an `Arc`, the
+/// The table the std verifier uses: [`LargeTable`], 264 KiB per key behind an `Arc`, the
 /// fastest verify.
 pub type ServerTable = Boxed<ArcTable<LargeTable>>;
 
