@@ -328,12 +328,11 @@ fn bearer(value: &str) -> Option<&str> {
 }
 
 /// The isolate's cache as the driver holds it: a `RefCell` borrowed only inside `with`,
-/// which never awaits. Single-threaded, so the signature is checked in place.
+/// which never awaits. (`verify_checking` copies the key out for WebCrypto's check, so
+/// whether the cell counts as locked does not matter here.)
 struct IsolateCell<'i>(&'i Isolate);
 
 impl CacheCell<KEY_CAPACITY, Table> for IsolateCell<'_> {
-    const LOCKED: bool = false;
-
     fn with<R>(&mut self, f: impl FnOnce(&mut JwksCache<KEY_CAPACITY, Table>) -> R) -> R {
         f(&mut self.0.cache.borrow_mut())
     }
