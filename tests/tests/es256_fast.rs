@@ -580,6 +580,33 @@ fn jacobian_add_exceptional_cases() {
 }
 
 #[test]
+fn co_z_multiples_are_the_multiples() {
+    for (k, z) in [(1u64, 1u64), (13, 5), (0x1234_5678_9abc_def0, 0xdead_beef)] {
+        let p = rescaled(&g_times(k), z);
+        let odd = p.multiples::<16>(true).unwrap();
+        let all = p.multiples::<16>(false).unwrap();
+        let kg = ProjectivePoint::GENERATOR * Scalar::from(k);
+        for (i, (odd, all)) in (0u64..).zip(odd.iter().zip(&all)) {
+            let (m_odd, m_all) = (2 * i + 1, i + 1);
+            assert_eq!(
+                Some(*odd),
+                coordinates(kg * Scalar::from(m_odd)),
+                "k = {k}, {m_odd}k"
+            );
+            assert_eq!(
+                Some(*all),
+                coordinates(kg * Scalar::from(m_all)),
+                "k = {k}, {m_all}k"
+            );
+        }
+    }
+    // Refused, never garbage: infinity, and a (fake) point of order 2 whose double is.
+    assert!(Point::infinity().multiples::<4>(true).is_none());
+    let fake = Point::from_affine(&([7u8; 32], [0u8; 32])).unwrap();
+    assert!(fake.multiples::<4>(false).is_none());
+}
+
+#[test]
 fn doubling_exceptional_cases() {
     assert!(Point::infinity().double().is_infinity());
     let p = g_times(21);

@@ -11,7 +11,7 @@
 use jwtgate_p256_table::Point;
 
 use super::field::{Affine, Field};
-use super::point::{Jacobian, negate, normalize};
+use super::point::{Jacobian, multiples, negate, normalize};
 
 /// A field with `jwtgate_p256_table`'s base-point tables in its own representation.
 pub(crate) trait BaseTables: Field + 'static {
@@ -231,16 +231,9 @@ pub(crate) fn mul_small<F: BaseTables>(
 pub(crate) fn mul_none<F: BaseTables>(u1: &[u8; 32], u2: &[u8; 32], q: &Affine<F>) -> Jacobian<F> {
     let g_naf = recode_wnaf(u1, 8);
     let q_naf = recode_wnaf(u2, 5);
-    let q1 = Jacobian::from_affine(q);
-    let q2 = q1.double();
     let mut q_odd = [Jacobian::<F>::INFINITY; 8];
-    let mut m = q1;
-    for slot in q_odd.iter_mut() {
-        *slot = m;
-        m = m.add(&q2);
-    }
     // `k Q` is never infinity for `k < n` and a point of the curve: never taken.
-    if !normalize(&mut q_odd) {
+    if !multiples(&Jacobian::from_affine(q), true, &mut q_odd) || !normalize(&mut q_odd) {
         return Jacobian::INFINITY;
     }
     let [g_odd] = F::g_naf8();
@@ -277,12 +270,7 @@ pub(crate) fn build_rows<F: Field, const E: usize>(
     let mut base = Jacobian::from_affine(q);
     let mut jacobian = [Jacobian::<F>::INFINITY; E];
     for row in rows.iter_mut() {
-        let mut m = base;
-        for slot in jacobian.iter_mut() {
-            *slot = m;
-            m = m.add(&base);
-        }
-        if !normalize(&mut jacobian) {
+        if !multiples(&base, false, &mut jacobian) || !normalize(&mut jacobian) {
             return false;
         }
         for (entry, point) in row.iter_mut().zip(&jacobian) {

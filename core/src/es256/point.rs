@@ -69,7 +69,7 @@ impl<F: Field> Jacobian<F> {
         let beta4 = beta.quadruple();
         let x3 = alpha.square().sub(&beta4.double());
         // Y = 0 (a point of order 2; P-256 has none) gives Z3 = 0: infinity, as it should.
-        let z3 = self.y.add(&self.z).square().sub(&gamma).sub(&delta);
+        let z3 = self.y.mul(&self.z).double();
         let gamma_sq8 = gamma.square().octuple();
         let y3 = alpha.mul(&beta4.sub(&x3)).sub(&gamma_sq8);
         Jacobian {
@@ -109,7 +109,9 @@ impl<F: Field> Jacobian<F> {
         }
     }
 
-    /// `self + q` for a Jacobian `q` (12M + 4S).
+    /// `self + q` for a Jacobian `q` (12M + 4S): the tests' reference for the other
+    /// formulas (tables are built by [`multiples`]).
+    #[cfg(any(test, feature = "_test-hooks"))]
     pub(crate) fn add(&self, q: &Jacobian<F>) -> Jacobian<F> {
         if self.is_infinity() {
             return *q;
@@ -144,6 +146,54 @@ impl<F: Field> Jacobian<F> {
         }
     }
 
+    /// `(2 self, self)`, both with the double's `Z` (so that [`Jacobian::add_co_z`] can take
+    /// them): dbl-2001-b, then `self` rescaled by `lambda = Z3 / Z = 2 Y` (3M + 1S more).
+    /// `None` if either is infinity (`self` or, for `Y = 0`, its double).
+    fn double_co_z(&self) -> Option<(Jacobian<F>, Jacobian<F>)> {
+        if self.is_infinity() || is_zero(&self.y) {
+            return None;
+        }
+        let lambda = self.y.double();
+        let lambda2 = lambda.square();
+        let rescaled = Jacobian {
+            x: self.x.mul(&lambda2),
+            y: self.y.mul(&lambda2.mul(&lambda)),
+            z: self.z.mul(&lambda),
+        };
+        Some((self.double(), rescaled))
+    }
+
+    /// `(self + q, self)` for a `q` with the same `Z`, both with the sum's `Z`: co-Z addition
+    /// with update (ZADDU, Goundar, Joye, Miyaji, Rivain and Venelli 2011: 5M + 2S, against
+    /// 12M + 4S). `None` at infinity or if the two have the same x (`q = self` or
+    /// `q = -self`), which the multiples of a table's point never do.
+    fn add_co_z(&self, q: &Jacobian<F>) -> Option<(Jacobian<F>, Jacobian<F>)> {
+        let dx = self.x.sub(&q.x);
+        if self.is_infinity() || is_zero(&dx) {
+            return None;
+        }
+        let dy = self.y.sub(&q.y);
+        let c = dx.square();
+        let w1 = self.x.mul(&c);
+        let w2 = q.x.mul(&c);
+        let a1 = self.y.mul(&w1.sub(&w2));
+        let x3 = dy.square().sub(&w1).sub(&w2);
+        let y3 = dy.mul(&w1.sub(&x3)).sub(&a1);
+        let z3 = self.z.mul(&dx);
+        Some((
+            Jacobian {
+                x: x3,
+                y: y3,
+                z: z3,
+            },
+            Jacobian {
+                x: w1,
+                y: a1,
+                z: z3,
+            },
+        ))
+    }
+
     /// The affine point, or `None` at infinity. One field inversion: not for hot paths.
     #[cfg(feature = "_test-hooks")]
     pub(crate) fn to_affine(self) -> Option<Affine<F>> {
@@ -154,6 +204,33 @@ impl<F: Field> Jacobian<F> {
             y: self.y.mul(&zinv2).mul(&zinv),
         })
     }
+}
+
+/// Fills `out` with the `out.len()` multiples `p, 3p, 5p, ..` (`odd`) or `p, 2p, 3p, ..`
+/// of `p`, each step one co-Z addition, none of them at infinity. Returns `false` if `p` is
+/// infinity or a step met that case (never, for a point of the curve and fewer multiples
+/// than the group order).
+pub(crate) fn multiples<F: Field>(p: &Jacobian<F>, odd: bool, out: &mut [Jacobian<F>]) -> bool {
+    let Some((double, p)) = p.double_co_z() else {
+        return false;
+    };
+    let (mut step, mut m) = if odd { (double, p) } else { (p, double) };
+    let mut slots = out.iter_mut();
+    if !odd {
+        // `p, 2p, ..`: `p` first, then the progression from `2p` by `p`.
+        if let Some(slot) = slots.next() {
+            *slot = p;
+        }
+    }
+    for slot in slots {
+        *slot = m;
+        // `m + step`, and `step` rescaled to its `Z`, for the next slot.
+        let Some((next, rescaled)) = step.add_co_z(&m) else {
+            return false;
+        };
+        (m, step) = (next, rescaled);
+    }
+    true
 }
 
 /// Makes `points` affine in place (`Z = 1`) with one inversion (Montgomery's trick), so

@@ -8,7 +8,7 @@ use super::field::Field;
 use super::field::fe32::Fe as Fe32;
 use super::field::fe64::Fe as Fe64;
 use super::key::Es256Key;
-use super::point::Jacobian;
+use super::point::{self, Jacobian};
 use super::table::{LargeTable, SmallTable};
 use super::{comb, scalar};
 
@@ -60,6 +60,20 @@ impl Point {
     /// `self + q`, Jacobian.
     pub fn add(&self, q: &Point) -> Point {
         Point(self.0.add(&q.0))
+    }
+    /// The first `N` multiples `self, 3 self, 5 self, ..` (`odd`) or `self, 2 self, ..`, as
+    /// tables build them (co-Z additions); `None` if that refused.
+    pub fn multiples<const N: usize>(&self, odd: bool) -> Option<[Coordinates; N]> {
+        let mut out = [Jacobian::INFINITY; N];
+        if !point::multiples(&self.0, odd, &mut out) {
+            return None;
+        }
+        let mut coordinates = [([0; 32], [0; 32]); N];
+        for (c, p) in coordinates.iter_mut().zip(out) {
+            let a = p.to_affine()?;
+            *c = (a.x.to_bytes(), a.y.to_bytes());
+        }
+        Some(coordinates)
     }
     /// Whether this is the point at infinity.
     pub fn is_infinity(&self) -> bool {
