@@ -2122,11 +2122,12 @@ fn supabase_claims_are_typed() {
             .expect("provider")
             .eq_str("email")
     );
-    // An anonymous session with escaped text (as Go's encoder writes `&` and `<`).
+    // An anonymous session with escaped text (as Go's encoder writes `&` and `<`), and a
+    // name written with an escape, which still names `role`.
     let t = token(
         HEADER,
         &format!(
-            r#"{{"exp":{EXP},"role":"anon","is_anonymous":true,"email":"a\u0026b\u003cc@x.io"}}"#
+            r#"{{"exp":{EXP},"r\u006fle":"anon","is_anonymous":true,"email":"a\u0026b\u003cc@x.io"}}"#
         ),
     );
     let mut buf = vec![0u8; t.len()];

@@ -128,13 +128,14 @@ impl<'a> Claims<'a> {
     /// # Errors
     /// [`Error::ClaimInvalid`] if one of them is present with the wrong JSON type.
     pub fn supabase(&self) -> Result<SupabaseClaims<'a>, Error> {
-        let text = |name| typed(self.object, name, Value::as_str);
+        let [role, aal, session_id, email, is_anonymous] = self.object.pick(&SUPABASE);
+        let text = |v| typed_value(v, Value::as_str);
         Ok(SupabaseClaims {
-            role: text("role")?,
-            aal: text("aal")?,
-            session_id: text("session_id")?,
-            email: text("email")?,
-            is_anonymous: typed(self.object, "is_anonymous", Value::as_bool)?,
+            role: text(role)?,
+            aal: text(aal)?,
+            session_id: text(session_id)?,
+            email: text(email)?,
+            is_anonymous: typed_value(is_anonymous, Value::as_bool)?,
         })
     }
 }
@@ -156,15 +157,8 @@ pub struct SupabaseClaims<'a> {
 
 /// The registered claims [`Claims::parse`] reads, in the order it destructures them.
 const REGISTERED: [&str; 7] = ["exp", "nbf", "iat", "iss", "sub", "jti", "aud"];
-
-/// An optional member that, when present, must convert with `want`.
-fn typed<'a, T>(
-    object: Object<'a>,
-    name: &str,
-    want: impl Fn(Value<'a>) -> Option<T>,
-) -> Result<Option<T>, Error> {
-    typed_value(object.get(name), want)
-}
+/// Supabase Auth's claims [`Claims::supabase`] reads, in the order it destructures them.
+const SUPABASE: [&str; 5] = ["role", "aal", "session_id", "email", "is_anonymous"];
 
 /// An optional value that, when present, must convert with `want`.
 fn typed_value<'a, T>(
