@@ -56,7 +56,7 @@ impl<F: Field> Jacobian<F> {
         is_zero(&self.z)
     }
 
-    /// `2 * self` (dbl-2001-b: 3M + 5S).
+    /// `2 * self` (dbl-2001-b with `Z3 = 2 Y Z`: 4M + 4S).
     pub(crate) fn double(&self) -> Jacobian<F> {
         if self.is_infinity() {
             return Self::INFINITY;

@@ -70,8 +70,7 @@ impl Point {
         }
         let mut coordinates = [([0; 32], [0; 32]); N];
         for (c, p) in coordinates.iter_mut().zip(out) {
-            let a = p.to_affine()?;
-            *c = (a.x.to_bytes(), a.y.to_bytes());
+            *c = Point(p).to_affine()?;
         }
         Some(coordinates)
     }
