@@ -140,8 +140,8 @@ pub mod p256_field {
             FieldOp::Neg => a.neg(),
             FieldOp::Double => a.double(),
             FieldOp::Triple => a.double().add(a),
-            FieldOp::Quadruple => a.double().double(),
-            FieldOp::Octuple => a.double().double().double(),
+            // p256 has no halving: `a (2^-1)`, 2^-1 = (p + 1) / 2.
+            FieldOp::Half => a.multiply(&FieldElement::from_u64(2).invert().unwrap()),
             FieldOp::Mul => a.multiply(b),
             FieldOp::Square => a.square(),
             FieldOp::Invert => return Option::from(a.invert()),

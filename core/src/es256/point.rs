@@ -56,7 +56,10 @@ impl<F: Field> Jacobian<F> {
         is_zero(&self.z)
     }
 
-    /// `2 * self` (dbl-2001-b with `Z3 = 2 Y Z`: 4M + 4S).
+    /// `2 * self`: dbl-2001-b (4M + 4S) with the result scaled by `1/2` (`(X3 / 4, Y3 / 8,
+    /// Z3 / 2)`, the same point), which turns its multiplications by 2, 4 and 8 into one
+    /// halving, as libsecp256k1's doubling does: `L = 3/2 (X - Z^2)(X + Z^2)`,
+    /// `X3 = L^2 - 2 X Y^2`, `Y3 = L (X Y^2 - X3) - Y^4`, `Z3 = Y Z`.
     pub(crate) fn double(&self) -> Jacobian<F> {
         if self.is_infinity() {
             return Self::INFINITY;
@@ -64,14 +67,13 @@ impl<F: Field> Jacobian<F> {
         let delta = self.z.square();
         let gamma = self.y.square();
         let beta = self.x.mul(&gamma);
-        // a = -3: 3 X^2 + a Z^4 = 3 (X - Z^2)(X + Z^2)
-        let alpha = self.x.sub(&delta).mul(&self.x.add(&delta)).triple();
-        let beta4 = beta.quadruple();
-        let x3 = alpha.square().sub(&beta4.double());
+        // a = -3: (3 X^2 + a Z^4) / 2 = 3/2 (X - Z^2)(X + Z^2)
+        let sum = self.x.add(&delta);
+        let l = self.x.sub(&delta).mul(&sum.add(&sum.half()));
+        let x3 = l.square().sub(&beta.double());
         // Y = 0 (a point of order 2; P-256 has none) gives Z3 = 0: infinity, as it should.
-        let z3 = self.y.mul(&self.z).double();
-        let gamma_sq8 = gamma.square().octuple();
-        let y3 = alpha.mul(&beta4.sub(&x3)).sub(&gamma_sq8);
+        let z3 = self.y.mul(&self.z);
+        let y3 = l.mul(&beta.sub(&x3)).sub(&gamma.square());
         Jacobian {
             x: x3,
             y: y3,
@@ -147,18 +149,17 @@ impl<F: Field> Jacobian<F> {
     }
 
     /// `(2 self, self)`, both with the double's `Z` (so that [`Jacobian::add_co_z`] can take
-    /// them): dbl-2001-b, then `self` rescaled by `lambda = Z3 / Z = 2 Y` (3M + 1S more).
-    /// `None` if either is infinity (`self` or, for `Y = 0`, its double).
+    /// them): [`Jacobian::double`], then `self` rescaled by `lambda = Z3 / Z = Y` (2M + 2S
+    /// more). `None` if either is infinity (`self` or, for `Y = 0`, its double).
     fn double_co_z(&self) -> Option<(Jacobian<F>, Jacobian<F>)> {
         if self.is_infinity() || is_zero(&self.y) {
             return None;
         }
-        let lambda = self.y.double();
-        let lambda2 = lambda.square();
+        let lambda2 = self.y.square();
         let rescaled = Jacobian {
             x: self.x.mul(&lambda2),
-            y: self.y.mul(&lambda2.mul(&lambda)),
-            z: self.z.mul(&lambda),
+            y: lambda2.square(),
+            z: self.z.mul(&self.y),
         };
         Some((self.double(), rescaled))
     }

@@ -157,10 +157,8 @@ pub enum FieldOp {
     Double,
     /// `3a`
     Triple,
-    /// `4a`
-    Quadruple,
-    /// `8a`
-    Octuple,
+    /// `a / 2`
+    Half,
     /// `a b`
     Mul,
     /// `a^2`
@@ -170,14 +168,13 @@ pub enum FieldOp {
 }
 
 /// Every [`FieldOp`].
-pub const FIELD_OPS: [FieldOp; 10] = [
+pub const FIELD_OPS: [FieldOp; 9] = [
     FieldOp::Add,
     FieldOp::Sub,
     FieldOp::Neg,
     FieldOp::Double,
     FieldOp::Triple,
-    FieldOp::Quadruple,
-    FieldOp::Octuple,
+    FieldOp::Half,
     FieldOp::Mul,
     FieldOp::Square,
     FieldOp::Invert,
@@ -190,8 +187,7 @@ fn apply<F: Field>(op: FieldOp, a: &F, b: &F) -> Option<F> {
         FieldOp::Neg => a.neg(),
         FieldOp::Double => a.double(),
         FieldOp::Triple => a.triple(),
-        FieldOp::Quadruple => a.quadruple(),
-        FieldOp::Octuple => a.octuple(),
+        FieldOp::Half => a.half(),
         FieldOp::Mul => a.mul(b),
         FieldOp::Square => a.square(),
         FieldOp::Invert => return a.invert(),

@@ -376,16 +376,22 @@ impl Fe {
         self.mul_small(3)
     }
 
-    /// `4 self`.
+    /// `self / 2`: `self` (made even by adding `p` if odd) shifted right once. The sum is
+    /// below `2^257`, so the half is below `2^256`.
     #[inline]
-    pub(crate) fn quadruple(&self) -> Fe {
-        self.mul_small(4)
-    }
-
-    /// `8 self`.
-    #[inline]
-    pub(crate) fn octuple(&self) -> Fe {
-        self.mul_small(8)
+    pub(crate) fn half(&self) -> Fe {
+        let m = (self.0[0] & 1).wrapping_neg();
+        let mut t = [0u32; 8];
+        let mut c = 0;
+        for ((t, a), p) in t.iter_mut().zip(self.0).zip(P) {
+            (*t, c) = adc(a, m & p, c);
+        }
+        let mut out = [0u32; 8];
+        for (i, o) in out.iter_mut().enumerate() {
+            let high = t.get(i + 1).copied().unwrap_or(c);
+            *o = (t.get(i).copied().unwrap_or(0) >> 1) | (high << 31);
+        }
+        Fe(out)
     }
 
     /// `self * b R^-1`, the Montgomery product: 64 word products (operand scanning, one UMAAL

@@ -116,19 +116,6 @@ fn fold_borrow(x: [u64; 4], borrow: u64) -> Fe {
     }
 }
 
-/// `x + t 2^256` for a small `t` (`0 <= t < 8`): adds `t C` without a limb product, as
-/// `t C = t 2^224 - t 2^192 - t 2^96 + t` is, limb by limb, `t`, `-(t << 32)`, all ones
-/// (or zero for `t = 0`) and `(t << 32) - t - 1` (or zero), then folds the carry.
-#[inline(always)]
-fn fold_small(x: [u64; 4], t: u64) -> Fe {
-    let nonzero = u64::from(t != 0);
-    let (r0, c) = adc(x[0], t, 0);
-    let (r1, c) = adc(x[1], (t << 32).wrapping_neg(), c);
-    let (r2, c) = adc(x[2], nonzero.wrapping_neg(), c);
-    let (r3, c) = adc(x[3], (t << 32) - t - nonzero, c);
-    fold_carry([r0, r1, r2, r3], c)
-}
-
 /// `a * b` as (low, high).
 #[inline(always)]
 fn wide(a: u64, b: u64) -> (u64, u64) {
@@ -318,37 +305,28 @@ impl Fe {
         )
     }
 
-    /// `2^K self` for `K` in `1..=3`, by a shift.
-    #[inline(always)]
-    fn shl<const K: u32>(&self) -> Fe {
-        let [a0, a1, a2, a3] = self.0;
-        fold_small(
-            [
-                a0 << K,
-                (a1 << K) | (a0 >> (64 - K)),
-                (a2 << K) | (a1 >> (64 - K)),
-                (a3 << K) | (a2 >> (64 - K)),
-            ],
-            a3 >> (64 - K),
-        )
-    }
-
     /// `3 self`.
     #[inline(always)]
     pub(crate) fn triple(&self) -> Fe {
         self.double().add(self)
     }
 
-    /// `4 self`.
+    /// `self / 2`: `self` (made even by adding `p` if odd) shifted right once. The sum is
+    /// below `2^257`, so the half is below `2^256`.
     #[inline(always)]
-    pub(crate) fn quadruple(&self) -> Fe {
-        self.shl::<2>()
-    }
-
-    /// `8 self`.
-    #[inline(always)]
-    pub(crate) fn octuple(&self) -> Fe {
-        self.shl::<3>()
+    pub(crate) fn half(&self) -> Fe {
+        let [a0, a1, a2, a3] = self.0;
+        let m = (a0 & 1).wrapping_neg();
+        let (t0, c) = adc(a0, m & P[0], 0);
+        let (t1, c) = adc(a1, m & P[1], c);
+        let (t2, c) = adc(a2, m & P[2], c);
+        let (t3, c) = adc(a3, m & P[3], c);
+        Fe([
+            (t0 >> 1) | (t1 << 63),
+            (t1 >> 1) | (t2 << 63),
+            (t2 >> 1) | (t3 << 63),
+            (t3 >> 1) | (c << 63),
+        ])
     }
 
     /// `self * b R^-1`, the Montgomery product: 16 limb products (operand scanning), then

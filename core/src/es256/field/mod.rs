@@ -73,8 +73,8 @@ pub(crate) trait Field: Copy + PartialEq + core::fmt::Debug {
     fn neg(&self) -> Self;
     fn double(&self) -> Self;
     fn triple(&self) -> Self;
-    fn quadruple(&self) -> Self;
-    fn octuple(&self) -> Self;
+    /// `self / 2`.
+    fn half(&self) -> Self;
     fn mul(&self, b: &Self) -> Self;
     fn square(&self) -> Self;
     fn invert(&self) -> Option<Self>;
@@ -125,12 +125,8 @@ macro_rules! field_impl {
                 <$fe>::triple(self)
             }
             #[inline(always)]
-            fn quadruple(&self) -> Self {
-                <$fe>::quadruple(self)
-            }
-            #[inline(always)]
-            fn octuple(&self) -> Self {
-                <$fe>::octuple(self)
+            fn half(&self) -> Self {
+                <$fe>::half(self)
             }
             #[inline(always)]
             fn mul(&self, b: &Self) -> Self {
@@ -217,8 +213,8 @@ mod tests {
             x.neg().to_bytes(),
             x.double().to_bytes(),
             x.triple().to_bytes(),
-            x.quadruple().to_bytes(),
-            x.octuple().to_bytes(),
+            x.half().to_bytes(),
+            x.half().double().to_bytes(),
             x.mul(&y).to_bytes(),
             x.square().to_bytes(),
             x.invert().map_or([0; 32], |i| i.mul(&x).to_bytes()),
