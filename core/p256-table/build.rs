@@ -30,12 +30,13 @@ fn montgomery(x: &[u8]) -> Vec<u8> {
     x.multiply(&r).to_bytes().to_vec()
 }
 
-/// Comb tables: (name, window bits w, rounds d, rows), and the one NAF table (`d = 0`):
+/// Comb tables: (name, window bits w, rounds d, rows), and the NAF tables (`d = 0`):
 /// (name, width w, 0, 1).
 const TABLES: &[(&str, u32, u32, usize)] = &[
     ("G_W8_D1", 8, 1, 33),
     ("G_W7_D3", 7, 3, 13),
     ("G_NAF8", 8, 0, 1),
+    ("G_NAF10", 10, 0, 1),
 ];
 
 fn limbs(bytes: &[u8]) -> String {

@@ -19,16 +19,23 @@ pub(crate) trait BaseTables: Field + 'static {
     fn g_w8_d1() -> &'static [[Affine<Self>; 128]; 33];
     /// w = 7, 13 rows, 3 rounds (SmallTable's `G`).
     fn g_w7_d3() -> &'static [[Affine<Self>; 64]; 13];
-    /// The odd multiples `1, 3, .., 127` of `G`, for a width-8 NAF (NoTable's `G`).
-    fn g_naf8() -> &'static [[Affine<Self>; 64]; 1];
+    /// The width of NoTable's NAF of `u1`, by limb width: 10 on 64-bit targets (a 16 KiB
+    /// table, ~23 additions a verify), 8 on 32-bit ones (4 KiB of flash, ~28).
+    const G_NAF_WIDTH: usize;
+    /// A digit of that NAF: `i8` up to width 8, so 32-bit targets keep the smaller stack.
+    type GDigit: Digit;
+    /// The odd multiples `1, 3, .., 2^(w-1) - 1` of `G` for that width `w` (NoTable's `G`).
+    fn g_naf() -> &'static [Affine<Self>];
 }
 
 /// Implements [`BaseTables`] for a field type: `static`s made from the tables' limbs by const
 /// evaluation, so they are `.rodata`, never built at run time, and dropped by the linker
 /// where unused.
 macro_rules! base_tables {
-    ($fe:ty, $rows:ident, $w8d1:ident, $w7d3:ident, $naf8:ident) => {
+    ($fe:ty, $rows:ident, $w8d1:ident, $w7d3:ident, $naf:ident, $naf_width:literal, $digit:ty) => {
         impl BaseTables for $fe {
+            const G_NAF_WIDTH: usize = $naf_width;
+            type GDigit = $digit;
             fn g_w8_d1() -> &'static [[Affine<$fe>; 128]; 33] {
                 static T: [[Affine<$fe>; 128]; 33] = $rows(&jwtgate_p256_table::$w8d1);
                 &T
@@ -37,9 +44,10 @@ macro_rules! base_tables {
                 static T: [[Affine<$fe>; 64]; 13] = $rows(&jwtgate_p256_table::$w7d3);
                 &T
             }
-            fn g_naf8() -> &'static [[Affine<$fe>; 64]; 1] {
-                static T: [[Affine<$fe>; 64]; 1] = $rows(&jwtgate_p256_table::$naf8);
-                &T
+            fn g_naf() -> &'static [Affine<$fe>] {
+                const E: usize = 1 << ($naf_width - 2);
+                static T: [[Affine<$fe>; E]; 1] = $rows(&jwtgate_p256_table::$naf);
+                &T[0]
             }
         }
 
@@ -70,7 +78,9 @@ base_tables!(
     rows64,
     G_W8_D1_MONT,
     G_W7_D3_MONT,
-    G_NAF8_MONT
+    G_NAF10_MONT,
+    10,
+    i16
 );
 #[cfg(any(target_pointer_width = "32", test, feature = "_test-hooks"))]
 base_tables!(
@@ -78,7 +88,9 @@ base_tables!(
     rows32,
     G_W8_D1_MONT,
     G_W7_D3_MONT,
-    G_NAF8_MONT
+    G_NAF8_MONT,
+    8,
+    i8
 );
 
 /// A 256-bit big-endian scalar as little-endian limbs, with zero limbs past the top so that
@@ -91,7 +103,7 @@ fn limbs(k: &[u8; 32]) -> [u64; 6] {
     out
 }
 
-/// Bits `start..start + w` of `l` (`w <= 8`).
+/// Bits `start..start + w` of `l` (`w <= 12`).
 fn window(l: &[u64; 6], start: usize, w: usize) -> u32 {
     let (index, shift) = (start / 64, start % 64);
     let low = l.get(index).copied().unwrap_or(0) >> shift;
@@ -120,16 +132,24 @@ pub(crate) fn recode_signed<const M: usize>(k: &[u8; 32], w: usize) -> [i8; M] {
     digits
 }
 
-/// Positions a width-`w` NAF of a 256-bit scalar can use for `w <= 8` (a last carry lands
-/// at most `w` positions above bit 255).
-pub(crate) const NAF_LEN: usize = 264;
+/// The widest NAF [`recode_wnaf`] makes.
+pub(crate) const NAF_MAX_WIDTH: usize = 10;
 
-/// The width-`w` non-adjacent form of `k` (`2 <= w <= 8`): digits odd in
-/// `-(2^(w-1) - 1)..=2^(w-1) - 1` or zero, any two non-zero digits at least `w` positions
-/// apart.
-pub(crate) fn recode_wnaf(k: &[u8; 32], w: usize) -> [i8; NAF_LEN] {
+/// Positions a width-`w` NAF of a 256-bit scalar can use for `w <= NAF_MAX_WIDTH` (a last
+/// carry lands at most `w` positions above bit 255).
+pub(crate) const NAF_LEN: usize = 256 + NAF_MAX_WIDTH;
+
+/// A NAF digit type, wide enough for the widths it is used at (`i8` to 8, `i16` to 16).
+pub(crate) trait Digit: Copy + Default + TryFrom<i32> + Into<i16> {}
+impl Digit for i8 {}
+impl Digit for i16 {}
+
+/// The width-`w` non-adjacent form of `k` (`2 <= w <= NAF_MAX_WIDTH`, and `D` holds
+/// `2^(w-1)`): digits odd in `-(2^(w-1) - 1)..=2^(w-1) - 1` or zero, any two non-zero
+/// digits at least `w` positions apart.
+pub(crate) fn recode_wnaf<D: Digit>(k: &[u8; 32], w: usize) -> [D; NAF_LEN] {
     let l = limbs(k);
-    let mut naf = [0i8; NAF_LEN];
+    let mut naf = [D::default(); NAF_LEN];
     let mut pos = 0;
     let mut carry = 0u32;
     while pos < NAF_LEN {
@@ -146,7 +166,7 @@ pub(crate) fn recode_wnaf(k: &[u8; 32], w: usize) -> [i8; NAF_LEN] {
             (digit - (1 << w), 1)
         };
         if let Some(slot) = naf.get_mut(pos) {
-            *slot = i8::try_from(digit).unwrap_or(0);
+            *slot = D::try_from(digit).unwrap_or_default();
         }
         carry = next;
         pos += w;
@@ -225,18 +245,20 @@ pub(crate) fn mul_small<F: BaseTables>(
 }
 
 /// No per-key table: `Q` by a width-5 NAF over its 8 odd multiples, computed here and made
-/// affine with one inversion so that every addition is mixed, and `G` by a width-8 NAF over
-/// its 64 static odd multiples (4 KiB; about 28 additions, where a one-row w = 7 comb of the
-/// same size took 37), both riding the same ~256 doublings.
+/// affine with one inversion so that every addition is mixed, and `G` by a width-10 NAF over
+/// 256 static odd multiples on 64-bit targets (16 KiB, ~23 additions; width 8 took ~28 and
+/// 2.4 % more instructions, width 12's 64 KiB saved another 0.7 %) or a width-8 NAF over 64
+/// on 32-bit ones (4 KiB of flash; a one-row w = 7 comb of that size took 37), both riding
+/// the same ~256 doublings.
 pub(crate) fn mul_none<F: BaseTables>(u1: &[u8; 32], u2: &[u8; 32], q: &Affine<F>) -> Jacobian<F> {
-    let g_naf = recode_wnaf(u1, 8);
-    let q_naf = recode_wnaf(u2, 5);
+    let g_naf = recode_wnaf::<F::GDigit>(u1, F::G_NAF_WIDTH);
+    let q_naf = recode_wnaf::<i8>(u2, 5);
     let mut q_odd = [Jacobian::<F>::INFINITY; 8];
     // `k Q` is never infinity for `k < n` and a point of the curve: never taken.
     if !multiples(&Jacobian::from_affine(q), true, &mut q_odd) || !normalize(&mut q_odd) {
         return Jacobian::INFINITY;
     }
-    let [g_odd] = F::g_naf8();
+    let g_odd = F::g_naf();
     let mut acc = Jacobian::<F>::INFINITY;
     for (&q_digit, &g_digit) in q_naf.iter().zip(&g_naf).rev() {
         acc = acc.double();
@@ -251,12 +273,14 @@ pub(crate) fn mul_none<F: BaseTables>(u1: &[u8; 32], u2: &[u8; 32], q: &Affine<F
 }
 
 /// Where `|digit| P` sits among the odd multiples `[P, 3P, 5P, ..]`; `None` for a zero digit.
-fn odd_index(digit: i8) -> Option<usize> {
+fn odd_index(digit: impl Into<i16>) -> Option<usize> {
+    let digit: i16 = digit.into();
     Some(usize::from(digit.unsigned_abs()).checked_sub(1)? / 2)
 }
 
 /// `p`, negated for a negative digit.
-fn signed<F: Field>(p: Affine<F>, digit: i8) -> Affine<F> {
+fn signed<F: Field>(p: Affine<F>, digit: impl Into<i16>) -> Affine<F> {
+    let digit: i16 = digit.into();
     if digit < 0 { negate(&p) } else { p }
 }
 

@@ -21,7 +21,7 @@
 //! |---|---:|---|---|
 //! | [`LargeTable`] | 270,336 B (264 KiB) | w = 8, 33 rows, no doublings | w = 8, 33 rows (264 KiB) |
 //! | [`SmallTable`] | 13,312 B (13 KiB) | w = 5, 13 rows, 15 doublings | w = 7, 13 rows (52 KiB) |
-//! | [`NoTable`] | 0 | width-5 NAF, ~256 doublings | width-8 NAF, 64 odd multiples (4 KiB) |
+//! | [`NoTable`] | 0 | width-5 NAF, ~256 doublings | width-10 NAF, 256 odd multiples (16 KiB; 32-bit targets: width 8, 64, 4 KiB) |
 //!
 //! Points are in Jacobian coordinates with the a = -3 doubling; table points are affine (and
 //! `NoTable`'s odd multiples of `Q` are made affine with one inversion per verify), so every

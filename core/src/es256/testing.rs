@@ -101,8 +101,8 @@ pub fn mul_large(u1: &[u8; 32], u2: &[u8; 32], table: &LargeTable) -> Point {
     Point(comb::mul_large(u1, u2, &table.rows))
 }
 /// The width-`w` NAF of `k` (little-endian digit order).
-pub fn wnaf(k: &[u8; 32], w: usize) -> [i8; comb::NAF_LEN] {
-    comb::recode_wnaf(k, w)
+pub fn wnaf(k: &[u8; 32], w: usize) -> [i16; comb::NAF_LEN] {
+    comb::recode_wnaf::<i16>(k, w)
 }
 /// `k^-1 mod n` by the variable-time safegcd inversion (big-endian; `None` for 0).
 pub fn invert_scalar(k: &[u8; 32]) -> Option<[u8; 32]> {
