@@ -368,6 +368,9 @@ proptest! {
     #[test]
     fn claims_parse_never_panics_on_json(doc in json_doc(), depth in 0u8..20) {
         if let Ok(claims) = Claims::parse(doc.as_bytes(), depth) {
+            // The object's text is the payload without the JSON whitespace around it.
+            prop_assert_eq!(claims.json(), doc.trim_matches([' ', '\t', '\n', '\r']));
+            prop_assert_eq!(claims.raw(), doc.as_bytes());
             let _ = claims.supabase();
             let _ = Policy::new().issuer("x").audience("y").leeway(5).check(&claims, NOW);
         }
@@ -1075,5 +1078,17 @@ proptest! {
     ) {
         use base64ct::{Base64UrlUnpadded, Encoding};
         prop_assert_eq!(Base64UrlUnpadded::decode_vec(&text).ok(), reference_b64(&text), "{}", text);
+    }
+}
+
+/// `Claims::json` is the payload's object, exactly, without the whitespace around it, and
+/// keeps non-ASCII text as it came.
+#[test]
+fn claims_json_is_the_payload_object() {
+    let object = "{\"exp\": 1, \"name\": \"Zo\u{eb} \u{1f511}\", \"n\": [1, {}]}";
+    for doc in [object.to_owned(), format!(" \n\t{object}\r\n ")] {
+        let claims = Claims::parse(doc.as_bytes(), 8).unwrap();
+        assert_eq!(claims.json(), object);
+        assert_eq!(claims.raw(), doc.as_bytes());
     }
 }

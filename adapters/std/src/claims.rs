@@ -29,7 +29,7 @@ impl AuthClaims {
             kid: v.kid().map(|k| k.to_string()),
             sub: claims.sub().map(|s| s.to_string()),
             role: v.supabase()?.role.map(|r| r.to_string()),
-            payload: String::from_utf8_lossy(claims.raw()).into_owned(),
+            payload: claims.json().to_owned(),
         })
     }
 }

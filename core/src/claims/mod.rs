@@ -86,6 +86,11 @@ impl<'a> Claims<'a> {
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
+    /// The payload's JSON object as text: [`Claims::raw`] without the whitespace around the
+    /// object, already checked to be UTF-8 (so a copy need not check it again).
+    pub fn json(&self) -> &'a str {
+        self.object.text()
+    }
     /// The payload as a JSON object, for claims jwtgate does not type.
     pub fn object(&self) -> Object<'a> {
         self.object

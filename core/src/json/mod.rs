@@ -234,11 +234,15 @@ pub struct Object<'a> {
 }
 
 impl<'a> Object<'a> {
+    /// The object's source text, braces included.
+    pub(crate) fn text(self) -> &'a str {
+        self.text
+    }
     /// The object's source text, braces included (jwtgate's own fuzz targets only).
     #[cfg(feature = "_test-hooks")]
     #[doc(hidden)]
     pub fn __raw(self) -> &'a str {
-        self.text
+        self.text()
     }
 
     /// The members in document order: each name (compare it by its decoded text) and value.
