@@ -4,6 +4,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::body::Body;
@@ -73,28 +74,29 @@ pub fn bearer(headers: &HeaderMap) -> Option<&[u8]> {
 }
 
 impl Verifier {
-    /// Verifies a request's bearer token into owned claims (allocates only for the result).
+    /// Verifies a request's bearer token into owned claims (allocates only for the result),
+    /// shared with the verified-token cache: a cached token is answered without a copy.
     ///
     /// # Errors
     /// [`AuthError`] with the catalog error, ready to be answered.
     ///
     /// A token verified before is answered from the verified-token cache (see
     /// [`jwtgate::TokenCache`]) while its `exp` holds and the key set and policy are unchanged.
-    pub async fn authorize(&self, headers: &HeaderMap) -> Result<AuthClaims, AuthError> {
+    pub async fn authorize(&self, headers: &HeaderMap) -> Result<Arc<AuthClaims>, AuthError> {
         let token = self.bearer_token(headers)?;
         let started = std::time::Instant::now();
         let digest = jwtgate::TokenDigest::of(token);
         let epoch = match self.cached_claims(&digest) {
             Ok(claims) => {
                 self.metrics().record(Ok(()), started.elapsed());
-                return Ok(AuthClaims::clone(&claims));
+                return Ok(claims);
             }
             Err(epoch) => epoch,
         };
         self.verify_into(token, |verified| {
-            let claims = AuthClaims::from_verified(verified)?;
+            let claims = Arc::new(AuthClaims::from_verified(verified)?);
             if let Some(epoch) = &epoch {
-                self.remember(digest, epoch, verified, claims.clone());
+                self.remember(digest, epoch, verified, Arc::clone(&claims));
             }
             Ok(claims)
         })
@@ -152,7 +154,9 @@ impl Verifier {
     }
 }
 
-/// Requires a valid bearer token on every request of the wrapped service.
+/// Requires a valid bearer token on every request of the wrapped service, and stores its
+/// claims in the request's extensions as an `Arc<AuthClaims>` (shared with the verified-token
+/// cache).
 #[derive(Clone, Debug)]
 pub struct AuthLayer {
     verifier: Verifier,
@@ -218,12 +222,13 @@ where
 impl<S: Send + Sync> FromRequestParts<S> for AuthClaims {
     type Rejection = AuthError;
 
-    /// Takes the claims [`AuthLayer`] stored; without the layer, a request is unauthenticated.
+    /// Copies the claims [`AuthLayer`] stored (an `Arc<AuthClaims>` in the request's
+    /// extensions); without the layer, a request is unauthenticated.
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, AuthError> {
         parts
             .extensions
-            .get::<AuthClaims>()
-            .cloned()
+            .get::<Arc<AuthClaims>>()
+            .map(|claims| AuthClaims::clone(claims))
             .ok_or(AuthError {
                 error: Error::TokenMissing,
                 retry_after: 0,

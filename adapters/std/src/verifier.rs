@@ -323,10 +323,9 @@ impl Verifier {
         token: TokenDigest,
         epoch: &CacheEpoch,
         verified: &Verified<'_>,
-        claims: AuthClaims,
+        claims: Arc<AuthClaims>,
     ) {
         let policy = self.policy();
-        let claims = Arc::new(claims);
         self.state()
             .tokens
             .insert(token, verified, &policy, epoch, unix_now(), claims);

@@ -62,9 +62,12 @@ impl Authorization for Authz {
         let response = match self.verifier.authorize(&headers).await {
             Ok(claims) => {
                 let mut ok = OkHttpResponseBuilder::new();
-                for (name, value) in [("x-auth-sub", claims.sub), ("x-auth-role", claims.role)] {
+                for (name, value) in [("x-auth-sub", &claims.sub), ("x-auth-role", &claims.role)] {
                     // A claim that cannot be a header value is left out, as on HTTP.
-                    if let Some(value) = value.filter(|v| HeaderValue::from_str(v).is_ok()) {
+                    if let Some(value) = value
+                        .as_deref()
+                        .filter(|v| HeaderValue::from_str(v).is_ok())
+                    {
                         ok.add_header(name, value, None, false);
                     }
                 }

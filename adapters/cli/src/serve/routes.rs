@@ -41,9 +41,9 @@ async fn auth(State(app): State<App>, headers: HeaderMap) -> Response {
     match app.verifier.authorize(&headers).await {
         Ok(claims) => {
             let mut response = StatusCode::OK.into_response();
-            for (name, value) in [("x-auth-sub", claims.sub), ("x-auth-role", claims.role)] {
+            for (name, value) in [("x-auth-sub", &claims.sub), ("x-auth-role", &claims.role)] {
                 // A claim that cannot be a header value is left out.
-                if let Some(value) = value.and_then(|v| HeaderValue::from_str(&v).ok()) {
+                if let Some(value) = value.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
                     response.headers_mut().insert(name, value);
                 }
             }
