@@ -103,7 +103,7 @@ fn limbs(k: &[u8; 32]) -> [u64; 6] {
     out
 }
 
-/// Bits `start..start + w` of `l` (`w <= 12`).
+/// Bits `start..start + w` of `l` (`w <= 32`).
 fn window(l: &[u64; 6], start: usize, w: usize) -> u32 {
     let (index, shift) = (start / 64, start % 64);
     let low = l.get(index).copied().unwrap_or(0) >> shift;

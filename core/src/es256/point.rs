@@ -56,9 +56,9 @@ impl<F: Field> Jacobian<F> {
         is_zero(&self.z)
     }
 
-    /// `2 * self`: dbl-2001-b (4M + 4S) with the result scaled by `1/2` (`(X3 / 4, Y3 / 8,
-    /// Z3 / 2)`, the same point), which turns its multiplications by 2, 4 and 8 into one
-    /// halving, as libsecp256k1's doubling does: `L = 3/2 (X - Z^2)(X + Z^2)`,
+    /// `2 * self`: dbl-2001-b (4M + 4S) with its result `(X', Y', Z')` scaled by `1/2` to
+    /// `(X' / 4, Y' / 8, Z' / 2)`, the same point, which turns its multiplications by 2, 4
+    /// and 8 into one halving (as libsecp256k1's doubling does): `L = 3/2 (X - Z^2)(X + Z^2)`,
     /// `X3 = L^2 - 2 X Y^2`, `Y3 = L (X Y^2 - X3) - Y^4`, `Z3 = Y Z`.
     pub(crate) fn double(&self) -> Jacobian<F> {
         if self.is_infinity() {
