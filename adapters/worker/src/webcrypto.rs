@@ -5,10 +5,11 @@
 //!
 //! Keys are imported once per isolate and kept by their SEC1 bytes (a rotated key has other
 //! bytes, so a kept import can never verify for another key). A key WebCrypto will not import
-//! or a call that throws is checked by jwtgate's own code, with a warning: the verdict never
-//! depends on whether the platform is well.
+//! or a call that throws is checked by jwtgate's own code, with a warning (the 1st, 2nd, 4th,
+//! 8th.. in an isolate, so a platform that keeps failing cannot flood the log): the verdict
+//! never depends on whether the platform is well.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use jwtgate::driver::SignatureCheck;
@@ -47,6 +48,8 @@ pub(crate) struct Imports {
     /// `{name: "ECDSA", hash: "SHA-256"}`, for `verify`.
     verify: Object,
     keys: RefCell<Vec<([u8; 65], JsValue)>>,
+    /// Checks WebCrypto failed on, in this isolate (each then checked in wasm).
+    fallbacks: Cell<u64>,
 }
 
 impl Imports {
@@ -64,6 +67,7 @@ impl Imports {
             import: object([("name", "ECDSA"), ("namedCurve", "P-256")]),
             verify: object([("name", "ECDSA"), ("hash", "SHA-256")]),
             keys: RefCell::new(Vec::new()),
+            fallbacks: Cell::new(0),
         }
     }
 
@@ -125,10 +129,16 @@ impl SignatureCheck for WebCrypto<'_> {
             Ok(true) => Ok(()),
             Ok(false) => Err(Error::SignatureInvalid),
             Err(e) => {
-                worker::console_warn!(
-                    "jwtgate: WebCrypto could not check a signature ({:?}); checking it in wasm",
-                    e
-                );
+                let fallbacks = self.0.fallbacks.get().saturating_add(1);
+                self.0.fallbacks.set(fallbacks);
+                if fallbacks.is_power_of_two() {
+                    worker::console_warn!(
+                        "jwtgate: WebCrypto could not check a signature ({:?}); checking it in \
+                         wasm ({} times in this isolate; logged at powers of two)",
+                        e,
+                        fallbacks
+                    );
+                }
                 key.verify(message, signature)
             }
         }
