@@ -165,10 +165,14 @@ proptest! {
     fn sequences_agree_with_p256(
         start in raw_value(),
         operands in vec(raw_value(), 1..6),
-        steps in vec((0usize..9, 0usize..6), 1..40),
+        steps in vec((any::<usize>(), 0usize..6), 1..40),
     ) {
-        let ops: Vec<(FieldOp, usize)> =
-            steps.iter().map(|&(op, k)| (FIELD_OPS[op], k % operands.len())).collect();
+        let cheap: Vec<FieldOp> =
+            FIELD_OPS.into_iter().filter(|op| *op != FieldOp::Invert).collect();
+        let ops: Vec<(FieldOp, usize)> = steps
+            .iter()
+            .map(|&(op, k)| (cheap[op % cheap.len()], k % operands.len()))
+            .collect();
         let mut want = p256_field::element(&start);
         for &(op, k) in &ops {
             want = p256_field::apply(op, &want, &p256_field::element(&operands[k])).unwrap();

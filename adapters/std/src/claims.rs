@@ -2,7 +2,9 @@
 
 use jwtgate::{Algorithm, Error, Verified};
 
-/// The claims of a verified token, owned, as the layer stores them in request extensions.
+/// The claims of a verified token, owned. [`AuthLayer`](crate::AuthLayer) stores them in the
+/// request's extensions as an `Arc<AuthClaims>` (shared with the verified-token cache; read
+/// them with this extractor, or `Extension<Arc<AuthClaims>>`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthClaims {
     /// The algorithm that verified the token.
@@ -13,7 +15,8 @@ pub struct AuthClaims {
     pub sub: Option<String>,
     /// `role` (Supabase)
     pub role: Option<String>,
-    /// The whole payload, as JSON text, for the application's own claims.
+    /// The payload's JSON object as text (without whitespace around it), for the application's
+    /// own claims.
     pub payload: String,
 }
 

@@ -115,3 +115,49 @@ async fn background_refresh_loads_keys_before_the_first_request() {
         .unwrap();
     assert!(ended.unwrap_err().is_cancelled());
 }
+
+/// `authorize` answers a repeated token with the claims the verified-token cache holds (the
+/// same allocation, no copy), and the layer hands handlers that `Arc` in the extensions.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_repeated_token_shares_the_cached_claims() {
+    use std::sync::Arc;
+
+    use axum::Extension;
+    use axum::http::{HeaderMap, HeaderValue, header};
+
+    let issuer = DevIssuer::start().unwrap();
+    let verifier = Verifier::new(VerifierConfig::supabase(issuer.base_url())).unwrap();
+    let token = issuer.mint(Duration::from_secs(600));
+    let mut headers = HeaderMap::new();
+    let bearer = HeaderValue::from_str(&format!("Bearer {token}")).unwrap();
+    headers.insert(header::AUTHORIZATION, bearer);
+
+    // The cold first request fetches the set, so its verdict is not remembered (no epoch
+    // to store it under yet); the warm second one is, and the third is a hit.
+    let cold = verifier.authorize(&headers).await.unwrap();
+    let first = verifier.authorize(&headers).await.unwrap();
+    let again = verifier.authorize(&headers).await.unwrap();
+    assert!(!Arc::ptr_eq(&cold, &first));
+    assert!(Arc::ptr_eq(&first, &again), "a hit is the cached Arc");
+    // (hits, misses): the cold lookup, with no set held, counts as neither.
+    assert_eq!(verifier.token_cache_counters(), (1, 1));
+    assert_eq!(first.sub.as_deref(), Some(issuer.subject()));
+
+    async fn shared(Extension(claims): Extension<Arc<AuthClaims>>) -> String {
+        claims.sub.clone().unwrap_or_default()
+    }
+    let app = Router::new()
+        .route("/shared", get(shared))
+        .layer(AuthLayer::new(verifier));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/shared", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let ok = reqwest::Client::new()
+        .get(&url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.text().await.unwrap(), issuer.subject());
+}

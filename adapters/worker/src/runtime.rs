@@ -44,7 +44,8 @@ pub struct Claims {
     pub sub: Option<String>,
     /// `role` (Supabase).
     pub role: Option<String>,
-    /// The whole payload as JSON text, for the application's own claims.
+    /// The payload's JSON object as text (without whitespace around it), for the application's
+    /// own claims.
     pub payload: String,
 }
 

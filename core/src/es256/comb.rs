@@ -34,7 +34,12 @@ pub(crate) trait BaseTables: Field + 'static {
 macro_rules! base_tables {
     ($fe:ty, $rows:ident, $w8d1:ident, $w7d3:ident, $naf:ident, $naf_width:literal, $digit:ty) => {
         impl BaseTables for $fe {
-            const G_NAF_WIDTH: usize = $naf_width;
+            const G_NAF_WIDTH: usize = {
+                // A digit type too narrow for the width would drop digits, not fail.
+                assert!($naf_width <= NAF_MAX_WIDTH);
+                assert!($naf_width <= <$digit>::BITS);
+                $naf_width
+            };
             type GDigit = $digit;
             fn g_w8_d1() -> &'static [[Affine<$fe>; 128]; 33] {
                 static T: [[Affine<$fe>; 128]; 33] = $rows(&jwtgate_p256_table::$w8d1);
@@ -135,17 +140,19 @@ pub(crate) fn recode_signed<const M: usize>(k: &[u8; 32], w: usize) -> [i8; M] {
 /// The widest NAF [`recode_wnaf`] makes.
 pub(crate) const NAF_MAX_WIDTH: usize = 10;
 
-/// Positions a width-`w` NAF of a 256-bit scalar can use for `w <= NAF_MAX_WIDTH` (a last
-/// carry lands at most `w` positions above bit 255).
-pub(crate) const NAF_LEN: usize = 256 + NAF_MAX_WIDTH;
+/// Positions a NAF of a 256-bit scalar can use, at any width: a digit is negative (and
+/// carries `w` positions up) only if its window reaches a set bit, at most bit 255, so the
+/// last carry lands at bit 256 at most.
+pub(crate) const NAF_LEN: usize = 257;
 
-/// A NAF digit type, wide enough for the widths it is used at (`i8` to 8, `i16` to 16).
+/// A NAF digit type, wide enough for the widths it is used at (`i8` to 8, `i16` to 16;
+/// `base_tables!` checks its pairing at compile time).
 pub(crate) trait Digit: Copy + Default + TryFrom<i32> + Into<i16> {}
 impl Digit for i8 {}
 impl Digit for i16 {}
 
 /// The width-`w` non-adjacent form of `k` (`2 <= w <= NAF_MAX_WIDTH`, and `D` holds
-/// `2^(w-1)`): digits odd in `-(2^(w-1) - 1)..=2^(w-1) - 1` or zero, any two non-zero
+/// `2^(w-1) - 1`): digits odd in `-(2^(w-1) - 1)..=2^(w-1) - 1` or zero, any two non-zero
 /// digits at least `w` positions apart.
 pub(crate) fn recode_wnaf<D: Digit>(k: &[u8; 32], w: usize) -> [D; NAF_LEN] {
     let l = limbs(k);
@@ -247,7 +254,7 @@ pub(crate) fn mul_small<F: BaseTables>(
 /// No per-key table: `Q` by a width-5 NAF over its 8 odd multiples, computed here and made
 /// affine with one inversion so that every addition is mixed, and `G` by a width-10 NAF over
 /// 256 static odd multiples on 64-bit targets (16 KiB, ~23 additions; width 8 took ~28 and
-/// 2.4 % more instructions, width 12's 64 KiB saved another 0.7 %) or a width-8 NAF over 64
+/// 2.2 % more instructions, width 12's 64 KiB saved another 0.7 %) or a width-8 NAF over 64
 /// on 32-bit ones (4 KiB of flash; a one-row w = 7 comb of that size took 37), both riding
 /// the same ~256 doublings.
 pub(crate) fn mul_none<F: BaseTables>(u1: &[u8; 32], u2: &[u8; 32], q: &Affine<F>) -> Jacobian<F> {

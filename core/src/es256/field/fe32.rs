@@ -361,7 +361,7 @@ impl Fe {
         for (r, a) in r.iter_mut().zip(a) {
             (*r, c) = mac(a, k, c, 0);
         }
-        // + c 2^256 = c C (c < 8): one more pass, then the carry it may leave.
+        // + c 2^256 = c C (c < k <= 3): one more pass, then the carry it may leave.
         let t = c;
         let mut c = 0;
         for (r, k) in r.iter_mut().zip(C) {
