@@ -6,7 +6,7 @@
 use core::time::Duration;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 use jwtgate_std::dev_issuer::{DevIssuer, Mode};
 use jwtgate_std::{AuthClaims, AuthLayer, Verifier, VerifierConfig};
 
@@ -20,18 +20,25 @@ async fn whoami(claims: AuthClaims) -> String {
     )
 }
 
+/// Serves `handler` at `path` behind an [`AuthLayer`] of `verifier`, on a free port of
+/// 127.0.0.1 (a task of the test's runtime); the URL of `path`.
+async fn serve(path: &str, handler: MethodRouter, verifier: Verifier) -> String {
+    let app = Router::new()
+        .route(path, handler)
+        .layer(AuthLayer::new(verifier));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}{path}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn layer_guards_an_axum_app() {
     let issuer = DevIssuer::start().unwrap();
     let mut config = VerifierConfig::supabase(issuer.base_url());
     config.cache.stale_if_error = 0;
     let verifier = Verifier::new(config).unwrap();
-    let app = Router::new()
-        .route("/me", get(whoami))
-        .layer(AuthLayer::new(verifier.clone()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/me", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let url = serve("/me", get(whoami), verifier.clone()).await;
     let http = reqwest::Client::new();
 
     let token = issuer.mint(Duration::from_secs(600));
@@ -59,12 +66,7 @@ async fn layer_guards_an_axum_app() {
     // A cold second verifier while the issuer is down: 503 + Retry-After, retryable.
     issuer.set_mode(Mode::Down);
     let cold = Verifier::new(VerifierConfig::supabase(issuer.base_url())).unwrap();
-    let app = Router::new()
-        .route("/me", get(whoami))
-        .layer(AuthLayer::new(cold));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let cold_url = format!("http://{}/me", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let cold_url = serve("/me", get(whoami), cold).await;
     let down = http
         .get(&cold_url)
         .bearer_auth(&token)
@@ -146,12 +148,7 @@ async fn a_repeated_token_shares_the_cached_claims() {
     async fn shared(Extension(claims): Extension<Arc<AuthClaims>>) -> String {
         claims.sub.clone().unwrap_or_default()
     }
-    let app = Router::new()
-        .route("/shared", get(shared))
-        .layer(AuthLayer::new(verifier));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/shared", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let url = serve("/shared", get(shared), verifier).await;
     let ok = reqwest::Client::new()
         .get(&url)
         .bearer_auth(&token)
