@@ -146,7 +146,9 @@ impl<F: Fn() -> Snapshot + Send + Sync + 'static> Collector for VerifierCollecto
             ),
             (
                 "jwtgate_token_cache_misses",
-                "Verified-token cache lookups that went on to verify the token.",
+                "Verified-token cache lookups that went on to verify the token (looked up only \
+                 while the held key set can answer without a fetch: a cold start counts as \
+                 neither hit nor miss).",
                 token_misses,
             ),
         ];
