@@ -36,7 +36,6 @@ macro_rules! base_tables {
         impl BaseTables for $fe {
             const G_NAF_WIDTH: usize = {
                 // A digit type too narrow for the width would drop digits, not fail.
-                assert!($naf_width <= NAF_MAX_WIDTH);
                 assert!($naf_width <= <$digit>::BITS);
                 $naf_width
             };
@@ -137,9 +136,6 @@ pub(crate) fn recode_signed<const M: usize>(k: &[u8; 32], w: usize) -> [i8; M] {
     digits
 }
 
-/// The widest NAF [`recode_wnaf`] makes.
-pub(crate) const NAF_MAX_WIDTH: usize = 10;
-
 /// Positions a NAF of a 256-bit scalar can use, at any width: a digit is negative (and
 /// carries `w` positions up) only if its window reaches a set bit, at most bit 255, so the
 /// last carry lands at bit 256 at most.
@@ -151,7 +147,7 @@ pub(crate) trait Digit: Copy + Default + TryFrom<i32> + Into<i16> {}
 impl Digit for i8 {}
 impl Digit for i16 {}
 
-/// The width-`w` non-adjacent form of `k` (`2 <= w <= NAF_MAX_WIDTH`, and `D` holds
+/// The width-`w` non-adjacent form of `k` (`2 <= w <= D::BITS`, so that `D` holds
 /// `2^(w-1) - 1`): digits odd in `-(2^(w-1) - 1)..=2^(w-1) - 1` or zero, any two non-zero
 /// digits at least `w` positions apart.
 pub(crate) fn recode_wnaf<D: Digit>(k: &[u8; 32], w: usize) -> [D; NAF_LEN] {

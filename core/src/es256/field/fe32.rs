@@ -386,12 +386,13 @@ impl Fe {
         for ((t, a), p) in t.iter_mut().zip(self.0).zip(P) {
             (*t, c) = adc(a, m & p, c);
         }
-        let mut out = [0u32; 8];
-        for (i, o) in out.iter_mut().enumerate() {
-            let high = t.get(i + 1).copied().unwrap_or(c);
-            *o = (t.get(i).copied().unwrap_or(0) >> 1) | (high << 31);
+        // Shifted right from the top word down: each takes its upper neighbour's low bit, the
+        // top word the carry.
+        let mut high = c;
+        for t in t.iter_mut().rev() {
+            (*t, high) = ((*t >> 1) | (high << 31), *t);
         }
-        Fe(out)
+        Fe(t)
     }
 
     /// `self * b R^-1`, the Montgomery product: 64 word products (operand scanning, one UMAAL
